@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { Semaphore } from '../util/semaphore.js';
+import { throwIfAborted } from '../util/abort.js';
+
+/** Buffers smaller than this are hashed on the calling thread: a message round trip costs more. */
+const INLINE_BELOW_BYTES = 256 * 1024;
+
+export interface HashPoolOptions {
+  /** Worker threads (default: available parallelism, at least 1). */
+  threads?: number;
+  /** Hash tasks queued or running at once; further callers wait (default 4 per thread). */
+  maxInFlight?: number;
+  /** Hash buffers below this size inline (default 256 KiB). */
+  inlineBelowBytes?: number;
+}
+
+export interface DigestResult {
+  /** md5, 32 lowercase hex digits. */
+  hash: string;
+  /** The data: the caller's view, or (after a transfer) a view over the returned buffer. */
+  data: Uint8Array;
+}
+
+interface Pending {
+  resolve: (r: { hash: string; buffer?: ArrayBuffer }) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+/**
+ * md5 of whole blocks in worker threads (node:crypto). Data in a SharedArrayBuffer is shared, a
+ * whole non-shared ArrayBuffer may be transferred (and returned), anything else is copied once
+ * into shared memory. The queue is bounded: callers wait when `maxInFlight` tasks are pending.
+ */
+export class HashPool {
+  readonly #slots: Slot[] = [];
+  readonly #pending = new Map<number, Pending>();
+  readonly #sem: Semaphore;
+  readonly #threads: number;
+  readonly #inlineBelow: number;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: HashPoolOptions = {}) {
+    this.#threads = Math.max(1, options.threads ?? availableParallelism());
+    this.#sem = new Semaphore(options.maxInFlight ?? this.#threads * 4);
+    this.#inlineBelow = options.inlineBelowBytes ?? INLINE_BELOW_BYTES;
+  }
+
+  /** md5 hex of `data`. Never detaches or mutates the caller's buffer. */
+  async md5(data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
+    return (await this.digest(data, { ...options, transfer: false })).hash;
+  }
+
+  /**
+   * md5 of `data`. With `transfer: true` and a view covering a whole non-shared ArrayBuffer, the
+   * buffer moves to the worker and back without a copy: use the returned `data`, the caller's view
+   * is detached.
+   */
+  async digest(data: Uint8Array, options: { signal?: AbortSignal; transfer?: boolean } = {}): Promise<DigestResult> {
+    throwIfAborted(options.signal);
+    if (this.#closed) throw new Error('Cannot hash: the hash pool is closed');
+    if (data.byteLength < this.#inlineBelow) return { hash: createHash('md5').update(data).digest('hex'), data };
+    const release = await this.#sem.acquire(options.signal);
+    try {
+      const buf = data.buffer;
+      if (buf instanceof SharedArrayBuffer) {
+        const r = await this.#run(buf, data.byteOffset, data.byteLength, false);
+        return { hash: r.hash, data };
+      }
+      const whole = data.byteOffset === 0 && data.byteLength === buf.byteLength;
+      if (options.transfer === true && whole) {
+        const r = await this.#run(buf, 0, data.byteLength, true);
+        return { hash: r.hash, data: new Uint8Array(r.buffer as ArrayBuffer) };
+      }
+      // One copy into shared memory keeps the caller's buffer intact and the main thread free.
+      const shared = new Uint8Array(new SharedArrayBuffer(data.byteLength));
+      shared.set(data);
+      const r = await this.#run(shared.buffer, 0, data.byteLength, false);
+      return { hash: r.hash, data };
+    } finally {
+      release();
+    }
+  }
+
+  /** Stop the workers. Pending tasks are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const err = new Error('Cannot hash: the hash pool is closed');
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    this.#slots.length = 0;
+  }
+
+  #run(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number, transfer: boolean): Promise<{ hash: string; buffer?: ArrayBuffer }> {
+    const slot = this.#pickSlot();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (slot.busy++ === 0) slot.worker.ref();
+      const msg = { id, buffer, offset, length, transferBack: transfer };
+      if (transfer) slot.worker.postMessage(msg, [buffer as ArrayBuffer]);
+      else slot.worker.postMessage(msg);
+    }).finally(() => {
+      if (--slot.busy === 0) slot.worker.unref();
+    }) as Promise<{ hash: string; buffer?: ArrayBuffer }>;
+  }
+
+  #pickSlot(): Slot {
+    let best: Slot | undefined;
+    for (const s of this.#slots) if (best === undefined || s.busy < best.busy) best = s;
+    if (best !== undefined && (best.busy === 0 || this.#slots.length >= this.#threads)) return best;
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+    worker.unref();
+    worker.on('message', (m: { id: number; hash: string; buffer?: ArrayBuffer }) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      p.resolve(m.buffer === undefined ? { hash: m.hash } : { hash: m.hash, buffer: m.buffer });
+    });
+    worker.on('error', (e) => {
+      for (const p of this.#pending.values()) p.reject(e);
+      this.#pending.clear();
+    });
+    const slot = { worker, busy: 0 };
+    this.#slots.push(slot);
+    return slot;
+  }
+}
+
+let shared: HashPool | undefined;
+
+/**
+ * The process-wide pool used when a store is not given one. Workers are unref'd while idle, so
+ * the pool never keeps a process alive; like libuv's thread pool it is a per-process resource.
+ */
+export function defaultHashPool(): HashPool {
+  shared ??= new HashPool();
+  return shared;
+}
