@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Semaphore } from '../util/semaphore.js';
+import { KeepError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
 
 /** Buffers smaller than this are hashed on the calling thread: a message round trip costs more. */
@@ -65,9 +66,16 @@ export class HashPool {
    */
   async digest(data: Uint8Array, options: { signal?: AbortSignal; transfer?: boolean } = {}): Promise<DigestResult> {
     throwIfAborted(options.signal);
-    if (this.#closed) throw new Error('Cannot hash: the hash pool is closed');
+    if (this.#closed) throw closedError();
     if (data.byteLength < this.#inlineBelow) return { hash: createHash('md5').update(data).digest('hex'), data };
-    const release = await this.#sem.acquire(options.signal);
+    let release: () => void;
+    try {
+      release = await this.#sem.acquire(options.signal);
+    } catch (err) {
+      // Semaphore rejects with the signal's raw reason; callers expect the typed abort error.
+      throwIfAborted(options.signal);
+      throw err;
+    }
     try {
       const buf = data.buffer;
       if (buf instanceof SharedArrayBuffer) {
@@ -92,7 +100,7 @@ export class HashPool {
   /** Stop the workers. Pending tasks are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
-    const err = new Error('Cannot hash: the hash pool is closed');
+    const err = closedError();
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
@@ -133,6 +141,10 @@ export class HashPool {
     this.#slots.push(slot);
     return slot;
   }
+}
+
+function closedError(): KeepError {
+  return new KeepError('ERR_INTERNAL', 'Cannot hash: the hash pool is closed');
 }
 
 let shared: HashPool | undefined;
