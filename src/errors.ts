@@ -31,7 +31,18 @@ export type KeepErrorCode =
   | 'ERR_UNAUTHORIZED'
   | 'ERR_PERMISSION_DENIED'
   | 'ERR_TIMEOUT'
-  | 'ERR_REMOTE';
+  | 'ERR_REMOTE'
+  // fs layer (Node-style codes, see docs/collection-fs.md)
+  | 'ENOENT'
+  | 'EEXIST'
+  | 'ENOTDIR'
+  | 'EISDIR'
+  | 'ENOTEMPTY'
+  | 'EINVAL'
+  | 'EBADF'
+  | 'EROFS'
+  | 'ENOTSUP'
+  | 'EIO';
 
 const BRAND = Symbol.for('keepfs.KeepError');
 
