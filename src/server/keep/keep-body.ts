@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { KeepError } from '../../errors.js';
+import { abortError, addAbortListener } from '../../util/abort.js';
+
+/** A request body read into memory, with its md5 computed while it arrived. */
+export interface ReceivedBody {
+  data: Uint8Array;
+  md5: string;
+  /** The Content-Length header, or undefined for a chunked body. */
+  declaredBytes: number | undefined;
+}
+
+/** Bodies at least this large are received into shared memory (the hash pool reads it in place). */
+const SHARED_FROM_BYTES = 256 * 1024;
+
+function allocate(sizeBytes: number): Uint8Array {
+  return sizeBytes >= SHARED_FROM_BYTES ? new Uint8Array(new SharedArrayBuffer(sizeBytes)) : new Uint8Array(sizeBytes);
+}
+
+/**
+ * Read a request body of at most `maxBytes`, hashing it incrementally. With a Content-Length the
+ * bytes land in one preallocated buffer (no concatenation); a chunked body is collected and
+ * copied once.
+ * @throws KeepError ERR_BLOCK_TOO_LARGE (more than maxBytes), ERR_SIZE_MISMATCH (body shorter
+ *   than its Content-Length), ERR_ABORTED
+ */
+export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<ReceivedBody> {
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
+  if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
+    return Promise.reject(new KeepError('ERR_INVALID_ARGUMENT', `invalid Content-Length "${header}"`));
+  }
+  if (declared !== undefined && declared > maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const md5 = createHash('md5');
+    const chunks: Uint8Array[] = [];
+    const fixed = declared === undefined ? undefined : allocate(declared);
+    let received = 0;
+    let settled = false;
+    const finish = (err: unknown, value?: ReceivedBody): void => {
+      if (settled) return;
+      settled = true;
+      dispose();
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      if (err !== undefined) reject(err);
+      else resolve(value as ReceivedBody);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (received + chunk.byteLength > (fixed?.byteLength ?? maxBytes)) {
+        req.pause();
+        finish(fixed === undefined ? tooLarge() : sizeMismatch(received + chunk.byteLength, fixed.byteLength));
+        return;
+      }
+      md5.update(chunk);
+      if (fixed !== undefined) fixed.set(chunk, received);
+      else chunks.push(chunk);
+      received += chunk.byteLength;
+    };
+    const onEnd = (): void => {
+      if (fixed !== undefined) {
+        if (received !== fixed.byteLength) finish(sizeMismatch(received, fixed.byteLength));
+        else finish(undefined, { data: fixed, md5: md5.digest('hex'), declaredBytes: declared });
+        return;
+      }
+      const data = allocate(received);
+      let off = 0;
+      for (const c of chunks) {
+        data.set(c, off);
+        off += c.byteLength;
+      }
+      finish(undefined, { data, md5: md5.digest('hex'), declaredBytes: undefined });
+    };
+    const onError = (err: Error): void => finish(new KeepError('ERR_ABORTED', 'Cannot read request body: connection failed', { cause: err }));
+    const onAborted = (): void => finish(sizeMismatch(received, declared ?? received));
+    const dispose = addAbortListener(signal, () => finish(abortError(signal)));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
+}
+
+function tooLarge(): KeepError {
+  return new KeepError('ERR_BLOCK_TOO_LARGE', 'request body too large');
+}
+
+function sizeMismatch(actual: number, declared: number): KeepError {
+  return new KeepError('ERR_SIZE_MISMATCH', `content length ${actual} did not match specified data size ${declared}`);
+}

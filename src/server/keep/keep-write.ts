@@ -1,0 +1,56 @@
+import { MAX_BLOCK_SIZE_BYTES } from '../../blocks/block-store.js';
+import { KeepError } from '../../errors.js';
+import { signLocator } from '../../manifest/signature.js';
+import { readRequestBody } from './keep-body.js';
+import type { KeepRequest, KeepSettings } from './keep-context.js';
+import { parseKeepLocator } from './keep-locator.js';
+import { sendText } from './keep-respond.js';
+
+/** `X-Keep-Storage-Classes: a, b` → `['a', 'b']` (trimmed, empties dropped). */
+export function parseStorageClassesHeader(value: string | string[] | undefined): string[] {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** `{ a: 1, b: 0, c: 2 }` → `a=1, c=2` (only classes with at least one replica). */
+export function formatClassesConfirmed(classes: Record<string, number>): string {
+  return Object.entries(classes)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name}=${n}`)
+    .join(', ');
+}
+
+/**
+ * `PUT /<md5>`: store a block of at most 64 MiB. The body's length and md5 are checked against
+ * the Content-Length and the path with keepstore's messages; the answer is the locator
+ * (signed for the request token when a signing key is configured) plus the replica headers.
+ */
+export async function handleWrite(ctx: KeepRequest, settings: KeepSettings, pathLocator: string): Promise<void> {
+  parseKeepLocator(pathLocator);
+  const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal);
+  if (!pathLocator.startsWith(body.md5)) {
+    throw new KeepError('ERR_HASH_MISMATCH', `content hash ${body.md5} did not match specified locator ${pathLocator}`);
+  }
+  const classes = parseStorageClassesHeader(ctx.req.headers['x-keep-storage-classes']);
+  const result = await settings.store.put(body.data, {
+    hash: body.md5,
+    signal: ctx.signal,
+    ...(classes.length > 0 ? { storageClasses: classes } : {}),
+  });
+  let locator = `${body.md5}+${body.data.byteLength}`;
+  if (settings.signingKey !== undefined && settings.signingKey !== '' && ctx.token !== undefined) {
+    locator = signLocator(locator, {
+      key: settings.signingKey,
+      token: ctx.token,
+      expiry: Math.floor(settings.now() / 1000) + settings.ttlSeconds,
+      ttlSeconds: settings.ttlSeconds,
+    });
+  }
+  sendText(ctx.res, 200, locator, {
+    'X-Keep-Replicas-Stored': String(result.replicas),
+    'X-Keep-Storage-Classes-Confirmed': formatClassesConfirmed(result.storageClasses),
+  });
+}
