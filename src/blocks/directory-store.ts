@@ -292,11 +292,16 @@ export class DirectoryStore implements BlockStore {
 
   #init(): Promise<void> {
     this.#ready ??= (async () => {
-      await mkdir(this.root, { recursive: true });
-      if (this.readOnly) return;
-      await mkdir(this.#tmpDir, { recursive: true });
-      await mkdir(this.#trashDir, { recursive: true });
-      await cleanTempFiles(this.#tmpDir, this.#now());
+      try {
+        await mkdir(this.root, { recursive: true });
+        if (this.readOnly) return;
+        await mkdir(this.#tmpDir, { recursive: true });
+        await mkdir(this.#trashDir, { recursive: true });
+        await cleanTempFiles(this.#tmpDir, this.#now());
+      } catch (err) {
+        this.#ready = undefined; // let a later call retry
+        throw new KeepError('ERR_VOLUME_UNAVAILABLE', `Cannot open block directory "${this.root}": ${(err as Error).message}`, { cause: err });
+      }
     })();
     return this.#ready;
   }
