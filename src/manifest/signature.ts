@@ -41,7 +41,7 @@ export interface SignatureProblem {
   readonly message: string;
 }
 
-/** Go `SignedLocatorRe`: groups 1 = hash, 6 = signature, 7 = expiry (exactly 8 hex digits). */
+/** Go `SignedLocatorRe`: groups 1 = hash, 5 = signature, 6 = expiry (exactly 8 hex digits). */
 const SIGNED_LOCATOR =
   /^([0-9a-fA-F]{32})(\+[0-9]+)?((?:\+[B-Z][A-Za-z0-9@_-]*)*)(\+A([0-9a-fA-F]{40})@([0-9a-fA-F]{8}))((?:\+[B-Z][A-Za-z0-9@_-]*)*)$/;
 
@@ -105,7 +105,7 @@ export function signLocator(locator: string, opts: SignOptions): string {
 export function verifyLocatorSignature(locator: string, opts: VerifyOptions): void {
   const m = SIGNED_LOCATOR.exec(locator);
   if (m === null) throw new KeepError('ERR_SIGNATURE_MISSING', 'Missing signature');
-  const [, hash = '', , , , , signature = '', expiryHex = ''] = m;
+  const [, hash = '', , , , signature = '', expiryHex = ''] = m;
   const now = opts.now ?? Date.now() / 1000;
   if (Number.parseInt(expiryHex, 16) < now) throw new KeepError('ERR_SIGNATURE_EXPIRED', 'Signature expired');
   if (signature !== mac(opts.key, hash, opts.token, expiryHex, hexTtl(opts.ttlSeconds))) {
@@ -122,7 +122,7 @@ export function verifyLocatorSignature(locator: string, opts: VerifyOptions): vo
  */
 export function signatureExpiry(locator: string): number | undefined {
   const m = SIGNED_LOCATOR.exec(locator);
-  return m === null ? undefined : Number.parseInt(m[7] ?? '', 16);
+  return m === null ? undefined : Number.parseInt(m[6] ?? '', 16);
 }
 
 /** Block tokens of a text: token i spans `[start[i], end[i])`, its hash run ends at `hexEnd[i]`. */
