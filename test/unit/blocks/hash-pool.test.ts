@@ -1,0 +1,110 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { isKeepError } from '../../../src/errors.js';
+import { HashPool, defaultHashPool } from '../../../src/blocks/hash-pool.js';
+
+const md5 = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
+
+function fresh(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(randomBytes(size));
+  return out;
+}
+
+describe('HashPool', () => {
+  it('md5 matches node:crypto for inline and worker sizes, and for views at an offset', async () => {
+    const pool = new HashPool({ threads: 2 });
+    try {
+      for (const size of [0, 1, 1000, 256 * 1024, 3 << 20]) {
+        const data = fresh(size);
+        assert.equal(await pool.md5(data), md5(data), `size ${size}`);
+      }
+      const big = fresh(2 << 20);
+      const view = big.subarray(12345, 12345 + (1 << 20));
+      assert.equal(await pool.md5(view), md5(view));
+      const pooled = Buffer.from(fresh(600 * 1024)); // a Buffer view over a larger allocation is fine too
+      assert.equal(await pool.md5(pooled), md5(pooled));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('md5 never detaches or changes the caller\'s buffer', async () => {
+    const pool = new HashPool({ threads: 1 });
+    try {
+      const data = fresh(1 << 20);
+      const copy = Uint8Array.from(data);
+      await pool.md5(data);
+      assert.equal(data.byteLength, 1 << 20);
+      assert.deepEqual(data, copy);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('digest with transfer moves a whole buffer to the worker and back without changing it', async () => {
+    const pool = new HashPool({ threads: 1 });
+    try {
+      const data = fresh(2 << 20);
+      const expected = md5(data);
+      const copy = Uint8Array.from(data);
+      const r = await pool.digest(data, { transfer: true });
+      assert.equal(r.hash, expected);
+      assert.equal(data.byteLength, 0, 'the caller\'s view is detached after a transfer');
+      assert.deepEqual(r.data, copy);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('hashes SharedArrayBuffer data in place', async () => {
+    const pool = new HashPool({ threads: 1 });
+    try {
+      const shared = new Uint8Array(new SharedArrayBuffer(1 << 20));
+      shared.set(randomBytes(1 << 20));
+      const r = await pool.digest(shared);
+      assert.equal(r.hash, md5(shared));
+      assert.equal(r.data, shared);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('many concurrent tasks through a bounded queue all complete correctly', async () => {
+    const pool = new HashPool({ threads: 2, maxInFlight: 2 });
+    try {
+      const blocks = Array.from({ length: 24 }, (_, i) => fresh(300 * 1024 + i));
+      const hashes = await Promise.all(blocks.map((b) => pool.md5(b)));
+      assert.deepEqual(hashes, blocks.map(md5));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an aborted signal rejects with ERR_ABORTED, before and while queued', async () => {
+    const pool = new HashPool({ threads: 1, maxInFlight: 1 });
+    try {
+      await assert.rejects(pool.md5(fresh(10), { signal: AbortSignal.abort() }), (e: unknown) => isKeepError(e, 'ERR_ABORTED'));
+      const first = pool.md5(fresh(8 << 20));
+      const ac = new AbortController();
+      const queued = pool.md5(fresh(1 << 20), { signal: ac.signal });
+      ac.abort(new Error('stop'));
+      await assert.rejects(queued, (e: unknown) => isKeepError(e, 'ERR_ABORTED'));
+      assert.match(await first, /^[0-9a-f]{32}$/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a closed pool refuses work with a KeepError', async () => {
+    const pool = new HashPool({ threads: 1 });
+    await pool.md5(fresh(1 << 20));
+    await pool.close();
+    await assert.rejects(pool.md5(fresh(1 << 20)), (e: unknown) => isKeepError(e, 'ERR_INTERNAL'));
+  });
+
+  it('defaultHashPool returns one shared pool', () => {
+    assert.equal(defaultHashPool(), defaultHashPool());
+  });
+});
