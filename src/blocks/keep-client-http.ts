@@ -59,7 +59,7 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
     };
     req.on('error', (err) => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: ${err.message}`, { cause: err })));
     req.on('response', (res) => {
-      const lengthHeader = res.headers['content-length'];
+      const lengthHeader = r.method === 'HEAD' ? '0' : res.headers['content-length'];
       const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
       if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0 || declared > r.maxBodyBytes)) {
         fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: bad Content-Length "${lengthHeader}"`));

@@ -155,12 +155,17 @@ export class KeepClient implements BlockStore {
 
   async trash(locator: string, options: AbortOptions = {}): Promise<void> {
     const outcomes = await this.#onEveryService('DELETE', locator, options.signal);
-    if (outcomes.every((o) => o.res?.status === 200 || o.res?.status === 404)) return;
+    if (outcomes.some((o) => o.res?.status === 200) && outcomes.every((o) => o.res?.status === 200 || o.res?.status === 404)) return;
     throw this.#summarize(hashOfLocator(locator), outcomes);
   }
 
+  /** The keep protocol has no hard delete: this trashes, and a missing block is not an error. */
   async delete(locator: string, options: AbortOptions = {}): Promise<void> {
-    await this.trash(locator, options);
+    try {
+      await this.trash(locator, options);
+    } catch (err) {
+      if (!isKeepError(err, 'ERR_BLOCK_NOT_FOUND')) throw err;
+    }
   }
 
   /** Close idle connections. */

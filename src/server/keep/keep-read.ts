@@ -30,11 +30,17 @@ export async function handleRead(ctx: KeepRequest, settings: KeepSettings, locat
     throw new KeepError('ERR_BLOCK_NOT_FOUND', 'file does not exist');
   }
   if (ctx.method === 'HEAD') {
-    if ((await md5) !== li.hash) {
+    const [actual, info] = await Promise.all([md5, settings.store.head(storeLocator, { signal: ctx.signal })]);
+    if (actual !== li.hash) {
       sendText(ctx.res, KEEP_PROTOCOL_STATUS.storedChecksumMismatch, 'checksum mismatch in stored data');
       return;
     }
-    ctx.res.writeHead(200, { 'Content-Length': String(data.byteLength), 'Content-Type': 'application/octet-stream' });
+    // Last-Modified (not sent by keepstore) lets KeepClient.head report the block's mtime.
+    ctx.res.writeHead(200, {
+      'Content-Length': String(data.byteLength),
+      'Content-Type': 'application/octet-stream',
+      'Last-Modified': new Date(info.mtimeMs).toUTCString(),
+    });
     ctx.res.end();
     return;
   }
