@@ -1,0 +1,290 @@
+/**
+ * CollectionFS benchmark (`npm run bench -- fs [case…]`), issue 4's table. Each case prints its
+ * figure next to the target and the Go reference (measured on this kind of 2-core machine), plus a
+ * ratio against a baseline measured in the same run:
+ * - load cases: a raw byte scan of the same manifest (count every space with Buffer.indexOf), the
+ *   least work any parser must do;
+ * - write cases: single-thread md5 (node:crypto) of the same bytes.
+ * Memory is heap used + ArrayBuffer bytes after a forced GC (run with --expose-gc; the runner does),
+ * measured relative to the process before the case started, with the benchmark's own copy of the
+ * manifest released first.
+ *
+ * Cases: many (512×512 files), large (800 files × 1000 blocks), interleaved (50 × 1000, 4 MiB),
+ * big (the 101.6 MB bigmanifest), write (512 MiB in 1 MiB writes), small (100,000 × 1000 B).
+ */
+import { createHash, randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { MemoryStore } from '../src/blocks/memory-store.js';
+import { CollectionFS } from '../src/fs/collection-fs.js';
+
+const MiB = 1 << 20;
+const BLOCK = 64 * MiB;
+
+interface Row {
+  name: string;
+  figure: string;
+  target: string;
+  go: string;
+  ratio: string;
+  ok: boolean;
+}
+const rows: Row[] = [];
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+function memBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+const sec = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+
+/** Deterministic PRNG (mulberry32) for the interleaved layout. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Joins many small strings into one Buffer without building one giant JS string. */
+class TextBuilder {
+  readonly #chunks: Buffer[] = [];
+  #parts: string[] = [];
+  #len = 0;
+  push(s: string): void {
+    this.#parts.push(s);
+    this.#len += s.length;
+    if (this.#len > 1 << 22) this.#spill();
+  }
+  #spill(): void {
+    this.#chunks.push(Buffer.from(this.#parts.join(''), 'latin1'));
+    this.#parts = [];
+    this.#len = 0;
+  }
+  finish(): Buffer {
+    this.#spill();
+    return Buffer.concat(this.#chunks);
+  }
+}
+
+/**
+ * The reference's `testLargeManifest(dirs, filesPerDir, blocksPerFile, interleaveChunk)`:
+ * streams `./dirI`, 64 MiB blocks with locators `%032x+67108864+A%040x@%08x`, file tokens
+ * `dirJ/fileJ` (paths `./dirI/dirJ/fileJ`). Without interleaving file j covers the (n−j−1)-th
+ * file-sized region; with it, each file is made of `interleaveChunk` pieces at random offsets.
+ */
+export function testLargeManifest(dirs: number, filesPerDir: number, blocksPerFile: number, interleaveChunk: number): Buffer {
+  const out = new TextBuilder();
+  const rnd = prng(42);
+  const expiry = (Math.floor(Date.now() / 1000) + 14 * 86400).toString(16).padStart(8, '0');
+  const fileSize = blocksPerFile * BLOCK;
+  let blockNo = 0;
+  for (let i = 0; i < dirs; i++) {
+    out.push(`./dir${i}`);
+    for (let k = 0; k < filesPerDir * blocksPerFile; k++, blockNo++) {
+      out.push(` ${blockNo.toString(16).padStart(32, '0')}+67108864+A${blockNo.toString(16).padStart(40, '0')}@${expiry}`);
+    }
+    if (interleaveChunk <= 0) {
+      for (let j = 0; j < filesPerDir; j++) out.push(` ${(filesPerDir - j - 1) * fileSize}:${fileSize}:dir${j}/file${j}`);
+    } else {
+      const perFile = fileSize / interleaveChunk;
+      const pos = Array.from({ length: filesPerDir * perFile }, (_, x) => x);
+      for (let x = pos.length - 1; x > 0; x--) {
+        const y = Math.floor(rnd() * (x + 1));
+        const t = pos[x] as number;
+        pos[x] = pos[y] as number;
+        pos[y] = t;
+      }
+      for (let j = 0; j < filesPerDir; j++) {
+        for (let c = 0; c < perFile; c++) out.push(` ${(pos[j * perFile + c] as number) * interleaveChunk}:${interleaveChunk}:dir${j}/file${j}`);
+      }
+    }
+    out.push('\n');
+  }
+  return out.finish();
+}
+
+/** The reference's `bigmanifest`: 2000 streams × (100 fake blocks, 2000 overlapping files). */
+function bigManifest(): Buffer {
+  const out = new TextBuilder();
+  const blocks = ' d41d8cd98f00b204e9800998ecf8427e+99999'.repeat(100);
+  for (let i = 0; i < 2000; i++) {
+    out.push(`./dir${i}`);
+    out.push(blocks);
+    for (let m = 0; m < 2000; m++) out.push(` 1200000:300000:file${m}`);
+    out.push('\n');
+  }
+  return out.finish();
+}
+
+/** Baseline: count every space of the manifest with Buffer.indexOf (a lower bound for any parser). */
+function scanMs(buf: Buffer): number {
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = buf.indexOf(32); i >= 0; i = buf.indexOf(32, i + 1)) n++;
+  const ms = performance.now() - t0;
+  if (n === 0) throw new Error('empty manifest');
+  return ms;
+}
+
+async function loadCase(
+  name: string,
+  make: () => Buffer,
+  opts: { targetMs: number; targetMemBytes?: number; goRef: string; expectSize?: number; openAll?: () => Iterable<string> },
+): Promise<void> {
+  gc();
+  const before = memBytes();
+  let manifest: Buffer | undefined = make();
+  const bytes = manifest.length;
+  const scan = scanMs(manifest);
+  const store = new MemoryStore();
+  const t0 = performance.now();
+  const fs = await CollectionFS.load(manifest, { store });
+  const loadMs = performance.now() - t0;
+  manifest = undefined;
+  if (opts.expectSize !== undefined && fs.size() !== opts.expectSize) throw new Error(`${name}: size ${fs.size()}, want ${opts.expectSize}`);
+  let openMs = 0;
+  let opened = 0;
+  if (opts.openAll) {
+    const t1 = performance.now();
+    for (const path of opts.openAll()) {
+      await fs.stat(path);
+      const h = await fs.open(path, 'r');
+      await h.close();
+      opened++;
+    }
+    openMs = performance.now() - t1;
+  }
+  gc();
+  const used = memBytes() - before;
+  const total = loadMs + openMs;
+  const memOk = opts.targetMemBytes === undefined || used <= opts.targetMemBytes;
+  rows.push({
+    name: `${name} (${mb(bytes)} manifest${opened ? `, stat+open ${opened}` : ''})`,
+    figure: `${sec(loadMs)} load${opened ? ` + ${sec(openMs)} stat/open` : ''}; mem ${mb(used)}`,
+    target: `≤ ${sec(opts.targetMs)}${opts.targetMemBytes !== undefined ? `, ≤ ${mb(opts.targetMemBytes)}` : ''}`,
+    go: opts.goRef,
+    ratio: `${(total / scan).toFixed(1)}× byte scan (${scan.toFixed(0)} ms)`,
+    ok: total <= opts.targetMs && memOk,
+  });
+  void fs;
+}
+
+async function writeBigCase(): Promise<void> {
+  const total = 512 * MiB;
+  const data = Buffer.allocUnsafe(total);
+  for (let off = 0; off < total; off += 64 * MiB) randomFillSync(data, off, 64 * MiB);
+  // Baseline: single-thread md5 of the same bytes, block by block.
+  const h0 = performance.now();
+  for (let off = 0; off < total; off += BLOCK) createHash('md5').update(data.subarray(off, off + BLOCK)).digest('hex');
+  const md5Ms = performance.now() - h0;
+  gc();
+  const store = new MemoryStore();
+  const fs = await CollectionFS.load('', { store });
+  const t0 = performance.now();
+  const h = await fs.open('big', 'w');
+  for (let off = 0; off < total; off += MiB) await h.write(data.subarray(off, off + MiB));
+  await h.close();
+  const text = await fs.marshalManifest();
+  const ms = performance.now() - t0;
+  const gibps = total / 2 ** 30 / (ms / 1000);
+  const md5Gibps = total / 2 ** 30 / (md5Ms / 1000);
+  rows.push({
+    name: `write 512 MiB in 1 MiB writes + marshal (${text.length} B manifest)`,
+    figure: `${sec(ms)} = ${gibps.toFixed(2)} GiB/s`,
+    target: '≥ 1.1 GiB/s and ≥ 1.5× md5',
+    go: '1.0 s (~0.5 GiB/s)',
+    ratio: `${(gibps / md5Gibps).toFixed(2)}× single-thread md5 (${md5Gibps.toFixed(2)} GiB/s)`,
+    ok: gibps >= 1.1 && gibps / md5Gibps >= 1.5,
+  });
+}
+
+async function smallFilesCase(): Promise<void> {
+  const n = 100_000;
+  const data = randomFillSync(Buffer.allocUnsafe(n * 1000));
+  const h0 = performance.now();
+  for (let off = 0; off < data.length; off += BLOCK) createHash('md5').update(data.subarray(off, Math.min(off + BLOCK, data.length))).digest('hex');
+  const md5Ms = performance.now() - h0;
+  gc();
+  const store = new MemoryStore();
+  const fs = await CollectionFS.load('', { store });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fs.writeFile(`file${i}`, data.subarray(i * 1000, (i + 1) * 1000));
+  const text = await fs.marshalManifest();
+  const ms = performance.now() - t0;
+  rows.push({
+    name: `write 100,000 files × 1000 B + marshal (${text.length} B manifest)`,
+    figure: sec(ms),
+    target: '≤ 0.250 s',
+    go: '0.34 s (2,188,973 B manifest)',
+    ratio: `${(ms / md5Ms).toFixed(1)}× single-thread md5 of the data (${md5Ms.toFixed(0)} ms)`,
+    ok: ms <= 250,
+  });
+}
+
+function* manyFilesPaths(): Iterable<string> {
+  for (let i = 0; i < 512; i++) for (let j = 0; j < 512; j++) yield `dir${i}/dir${j}/file${j}`;
+}
+
+const CASES: Record<string, () => Promise<void>> = {
+  many: () =>
+    loadCase('load 512 dirs × 512 files, signed', () => testLargeManifest(512, 512, 1, 0), {
+      targetMs: 500,
+      targetMemBytes: 100e6,
+      goRef: '4.96 s + 0.34 s, heap ≈ 946 MB',
+      expectSize: 512 * 512 * BLOCK,
+      openAll: manyFilesPaths,
+    }),
+  large: () =>
+    loadCase('load 800 files × 1000 blocks', () => testLargeManifest(1, 800, 1000, 0), {
+      targetMs: 300,
+      goRef: '0.68 s',
+      expectSize: 800 * 1000 * BLOCK,
+    }),
+  interleaved: () =>
+    loadCase('load 50 files × 1000 blocks, 4 MiB interleave', () => testLargeManifest(1, 50, 1000, 4 * MiB), {
+      targetMs: 250,
+      goRef: '1.39 s',
+      expectSize: 50 * 1000 * BLOCK,
+    }),
+  big: () =>
+    loadCase('load bigmanifest (4M files, 16M segments)', bigManifest, {
+      targetMs: 1500,
+      targetMemBytes: 400e6,
+      goRef: '28.7 s, 9.7 GB allocated',
+      expectSize: 2000 * 2000 * 300000,
+    }),
+  write: writeBigCase,
+  small: smallFilesCase,
+};
+
+async function main(): Promise<void> {
+  if (!(globalThis as { gc?: unknown }).gc) process.stdout.write('note: run with --expose-gc for memory figures\n');
+  const wanted = process.argv.slice(2).filter((a) => a in CASES);
+  const names = wanted.length > 0 ? wanted : Object.keys(CASES);
+  for (const name of names) {
+    const t0 = performance.now();
+    try {
+      await (CASES[name] as () => Promise<void>)();
+    } catch (err) {
+      rows.push({ name, figure: `FAILED: ${(err as Error).message}`, target: '', go: '', ratio: '', ok: false });
+    }
+    process.stdout.write(`[${name}] done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    gc();
+  }
+  process.stdout.write('\n| case | keepfs | target | Go reference | same-run ratio | met |\n|---|---|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.name} | ${r.figure} | ${r.target} | ${r.go} | ${r.ratio} | ${r.ok ? 'yes' : 'NO'} |\n`);
+  process.exit(0);
+}
+
+await main();
