@@ -42,7 +42,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
       if (settled) return;
       settled = true;
       dispose();
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('truncated', onAborted);
       if (err !== undefined) reject(err);
       else resolve(value as ReceivedBody);
     };
@@ -74,7 +74,8 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
     const onError = (err: Error): void => finish(new KeepError('ERR_ABORTED', 'Cannot read request body: connection failed', { cause: err }));
     const onAborted = (): void => finish(sizeMismatch(received, declared ?? received));
     const dispose = addAbortListener(signal, () => finish(abortError(signal)));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+    // 'truncated': emitted by the keep server when the client half-closed before the body's end.
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted).on('truncated', onAborted);
   });
 }
 

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BlockStore } from '../../blocks/block-store.js';
 import type { HashPool } from '../../blocks/hash-pool.js';
@@ -36,9 +36,24 @@ export interface KeepServer {
 export async function startKeepServer(options: KeepServerOptions): Promise<KeepServer> {
   const { store, host = '127.0.0.1', port = 0, ...rest } = options;
   const handler = createKeepHandler({ store, ...rest });
-  const server = createServer({ keepAliveTimeout: 30_000 }, handler);
+  // The request whose body is being received on each socket: a client that half-closes its side
+  // before sending the whole body gets keepstore's "content length" 400 from the handler.
+  const receiving = new WeakMap<Socket, IncomingMessage>();
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    if (!req.complete) {
+      receiving.set(req.socket, req);
+      req.once('end', () => receiving.delete(req.socket));
+    }
+    handler(req, res);
+  });
   server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => {
     if (err.code === 'HPE_INVALID_METHOD' && serveRawMethod(handler, err.rawPacket, socket)) return;
+    const req = receiving.get(socket);
+    if (err.code === 'HPE_INVALID_EOF_STATE' && req !== undefined && !req.complete) {
+      receiving.delete(socket);
+      req.emit('truncated');
+      return;
+    }
     if (socket.writable && err.code !== 'ECONNRESET') {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n');
     } else socket.destroy();
