@@ -1,0 +1,222 @@
+import type { BlockStore } from '../blocks/block-store.js';
+import type { FsTree } from './fs-tree.js';
+import { MemSeg, StoredSeg, type FlushToken, type SegList } from './segments.js';
+
+/** Options of a {@link BlockWriter}. */
+export interface BlockWriterOptions {
+  store: Pick<BlockStore, 'put'>;
+  blockSizeBytes: number;
+  concurrentWriters: number;
+  replicas?: number;
+  storageClasses?: readonly string[];
+}
+
+/** Flush modes of Go's `dirnode.flush`. */
+export interface FlushMode {
+  /** Sync: proceed even over segments another upload is using; errors are returned. */
+  sync: boolean;
+  /** Also upload the last partial group of small segments of each directory. */
+  shortBlocks: boolean;
+}
+
+interface SegRef {
+  list: SegList;
+  idx: number;
+  seg: MemSeg;
+}
+
+/**
+ * Uploads memory segments as blocks: the async full-block prune during writes and the packing
+ * flush (reference §4), with at most `concurrentWriters` uploads in flight. Writers that need an
+ * upload slot wait for one (backpressure). Failed uploads leave the data in memory.
+ */
+export class BlockWriter {
+  readonly #tree: FsTree;
+  readonly #opts: BlockWriterOptions;
+  #inFlight = 0;
+  readonly #waiters: Array<() => void> = [];
+  readonly #pending = new Set<Promise<void>>();
+  /** Errors of background uploads since the last successful sync flush. */
+  readonly #asyncErrors: unknown[] = [];
+
+  constructor(tree: FsTree, options: BlockWriterOptions) {
+    this.#tree = tree;
+    this.#opts = options;
+  }
+
+  get blockSizeBytes(): number {
+    return this.#opts.blockSizeBytes;
+  }
+
+  /** Background upload errors not yet recovered by a successful flush. */
+  get asyncErrors(): readonly unknown[] {
+    return this.#asyncErrors;
+  }
+
+  /** Uploads started and not yet settled. */
+  get uploadsInFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolve once every upload started so far (and any started meanwhile) has settled. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Take an upload slot: undefined when one was free, else a promise for it. */
+  #acquire(): Promise<void> | undefined {
+    if (this.#inFlight < this.#opts.concurrentWriters) {
+      this.#inFlight++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) next();
+    else this.#inFlight--;
+  }
+
+  #track(p: Promise<void>): Promise<void> {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  async #put(data: Uint8Array): Promise<string> {
+    const o = this.#opts;
+    const res = await o.store.put(data, {
+      ...(o.replicas !== undefined && o.replicas > 0 ? { replicas: o.replicas } : {}),
+      ...(o.storageClasses !== undefined && o.storageClasses.length > 0 ? { storageClasses: o.storageClasses } : {}),
+    });
+    return res.locator;
+  }
+
+  /**
+   * Go `pruneMemSegments`: start an upload of every full memory segment of `list` not already
+   * uploading. Resolves once every upload has a slot (not when it finishes).
+   */
+  async prune(list: SegList): Promise<void> {
+    const max = this.#opts.blockSizeBytes;
+    for (let idx = 0; idx < list.segs.length; idx++) {
+      const seg = list.segs[idx];
+      if (!(seg instanceof MemSeg) || seg.len < max || seg.flushing !== null) continue;
+      const token: FlushToken = { done: false };
+      seg.flushing = token;
+      const len = seg.len;
+      const data = seg.buf.subarray(0, len);
+      const wait = this.#acquire();
+      if (wait !== undefined) await wait;
+      this.#track(
+        (async () => {
+          try {
+            const locator = await this.#put(data);
+            if (list.segs[idx] === seg && seg.flushing === token && seg.len === len) {
+              list.segs[idx] = new StoredSeg(this.#tree.locators.intern(locator, len), 0, len);
+            }
+          } catch (err) {
+            this.#asyncErrors.push(err);
+          } finally {
+            token.done = true;
+            this.#release();
+          }
+        })(),
+      );
+    }
+  }
+
+  /**
+   * Go `dirnode.flush` over `names` of `dir` (sorted here): files are packed greedily in name
+   * then segment order, directories recurse. All planning is synchronous; the returned promise
+   * settles when the uploads it started have. Throws the first upload error (data stays in memory).
+   */
+  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode): Promise<void> {
+    const commits: Promise<void>[] = [];
+    this.#plan(dir, names ?? this.#tree.sortedNames(dir), mode, commits);
+    const results = await Promise.allSettled(commits);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  #plan(dir: number, names: readonly string[], mode: FlushMode, commits: Promise<void>[]): void {
+    const tree = this.#tree;
+    const max = this.#opts.blockSizeBytes;
+    let pending: SegRef[] = [];
+    let pendingLen = 0;
+    for (const name of names) {
+      const node = tree.childOf(dir, name);
+      if (node < 0) continue;
+      if (tree.isDir(node)) {
+        this.#plan(node, tree.sortedNames(node), mode, commits);
+        continue;
+      }
+      if (!tree.hasList(node)) continue;
+      const list = tree.list(node);
+      for (let idx = 0; idx < list.segs.length; idx++) {
+        const seg = list.segs[idx];
+        if (!(seg instanceof MemSeg)) continue;
+        if (seg.len > max / 2) {
+          this.#commit([{ list, idx, seg }], seg.len, mode.sync, commits);
+          continue;
+        }
+        if (pendingLen + seg.len > max) {
+          this.#commit(pending, pendingLen, mode.sync, commits);
+          pending = [];
+          pendingLen = 0;
+        }
+        pending.push({ list, idx, seg });
+        pendingLen += seg.len;
+      }
+    }
+    if (mode.shortBlocks) this.#commit(pending, pendingLen, mode.sync, commits);
+  }
+
+  /** Go `commitBlock`: mark the group uploading, concatenate, upload, swap in stored segments. */
+  #commit(refs: SegRef[], total: number, sync: boolean, commits: Promise<void>[]): void {
+    if (refs.length === 0) return;
+    if (!sync && refs.some((r) => r.seg.flushing !== null && !r.seg.flushing.done)) return;
+    const token: FlushToken = { done: false };
+    const offsets: number[] = [];
+    let block: Uint8Array;
+    const first = refs[0] as SegRef;
+    if (refs.length === 1) {
+      block = first.seg.buf.subarray(0, first.seg.len);
+      offsets.push(0);
+    } else {
+      const buf = Buffer.allocUnsafe(total);
+      let off = 0;
+      for (const r of refs) {
+        offsets.push(off);
+        r.seg.buf.copy(buf, off, 0, r.seg.len);
+        off += r.seg.len;
+      }
+      block = buf.subarray(0, off);
+    }
+    for (const r of refs) r.seg.flushing = token;
+    const blockLen = block.length;
+    const run = async (): Promise<void> => {
+      const wait = this.#acquire();
+      if (wait !== undefined) await wait;
+      try {
+        const locator = await this.#put(block);
+        const loc = this.#tree.locators.intern(locator, blockLen);
+        refs.forEach((r, i) => {
+          if (r.list.segs[r.idx] !== r.seg || r.seg.flushing !== token) return;
+          r.list.segs[r.idx] = new StoredSeg(loc, offsets[i] ?? 0, r.seg.len);
+        });
+      } catch (err) {
+        if (!sync) this.#asyncErrors.push(err);
+        throw err;
+      } finally {
+        token.done = true;
+        this.#release();
+      }
+    };
+    commits.push(this.#track(run()));
+  }
+
+  /** Forget recorded background errors (after a successful full sync flush). */
+  clearErrors(): void {
+    this.#asyncErrors.length = 0;
+  }
+}

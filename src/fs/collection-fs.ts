@@ -1,0 +1,557 @@
+import { Readable, Writable } from 'node:stream';
+import type { BlockStore } from '../blocks/block-store.js';
+import { KeepError } from '../errors.js';
+import { goQuote } from '../manifest/go-quote.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { portableDataHash } from '../manifest/portable-data-hash.js';
+import type { CollectionSource } from './collection-source.js';
+import { CollectionFileHandle, type HandleTarget } from './file-handle.js';
+import { FsCore } from './fs-core.js';
+import { FsError, fsError } from './fs-error.js';
+import { FsTree } from './fs-tree.js';
+import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessMode, flagsToNumber } from './open-flags.js';
+import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
+import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
+import { CollectionDirent, CollectionStats } from './stats.js';
+import { SyncSupport } from './sync-support.js';
+
+/** Default (and maximum) block size: 64 MiB. */
+export const DEFAULT_BLOCK_SIZE_BYTES = 64 * 1024 * 1024;
+/** Default number of concurrent block uploads (Go `concurrentWriters`). */
+export const DEFAULT_CONCURRENT_WRITERS = 4;
+/** Name of the pseudo-file at the root holding the collection record as JSON. */
+export const COLLECTION_RECORD_NAME = '.arvados#collection';
+
+const GETTER = -2;
+
+/** Options of {@link CollectionFS.load}. */
+export interface CollectionFSOptions {
+  /** Where block data is read from and written to. */
+  store: Pick<BlockStore, 'get' | 'put'>;
+  /** Maximum block size (default 64 MiB; small values are for tests). */
+  blockSize?: number;
+  /** Replicas requested for new blocks (0/undefined: the store's default). */
+  replicas?: number;
+  /** Storage classes requested for new blocks. */
+  storageClasses?: readonly string[];
+  /** Where `sync()` saves and signatures are refreshed from. */
+  source?: CollectionSource;
+  /** Block uploads in flight at most (default 4). */
+  concurrentWriters?: number;
+  /** Collection UUID shown in `.arvados#collection`. */
+  uuid?: string;
+  /** mtime (ms) of loaded nodes (default now). */
+  modifiedAtMs?: number;
+}
+
+type OpenFlags = string | number;
+interface RmOptions {
+  recursive?: boolean;
+  force?: boolean;
+}
+
+/**
+ * A mutable, in-memory filesystem over an Arvados-style collection, with a `node:fs/promises`
+ * shaped API. Paths are relative to the collection root (a leading `/` is allowed). Data lives
+ * in memory until flushed to the block store; `marshalManifest()` produces the same manifest
+ * bytes as the Arvados Go SDK for the same sequence of operations.
+ *
+ * @example
+ * ```ts
+ * const fs = await CollectionFS.load('', { store: new MemoryStore() });
+ * await fs.writeFile('dir/x.txt', 'hi'); // ENOENT: dir does not exist
+ * await fs.mkdir('dir'); await fs.writeFile('dir/x.txt', 'hi');
+ * await fs.marshalManifest(); // './dir 49f68a5c8493ec2c0bf489821c21fc3b+2 0:2:x.txt\n'
+ * ```
+ */
+export class CollectionFS {
+  readonly #core: FsCore;
+  readonly #tree: FsTree;
+  readonly #uuid: string;
+  readonly #sync: SyncSupport;
+  #nextFd = 3;
+
+  private constructor(core: FsCore, options: CollectionFSOptions) {
+    this.#core = core;
+    this.#tree = core.tree;
+    this.#uuid = options.uuid ?? '';
+    this.#sync = new SyncSupport(core, options.source, this);
+  }
+
+  /**
+   * Load a collection from manifest text (`''` = empty collection).
+   * @throws ManifestSyntaxError (ERR_MANIFEST_SYNTAX) for text the Go loader rejects
+   */
+  static async load(manifestText: Uint8Array | string, options: CollectionFSOptions): Promise<CollectionFS> {
+    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE_BYTES;
+    if (!Number.isInteger(blockSize) || blockSize < 2) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: blockSize must be an integer >= 2, got ${blockSize}`);
+    const cw = options.concurrentWriters ?? DEFAULT_CONCURRENT_WRITERS;
+    if (!Number.isInteger(cw) || cw < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: concurrentWriters must be a positive integer, got ${cw}`);
+    const tree = new FsTree(undefined, options.modifiedAtMs ?? Date.now());
+    if (manifestText.length > 0) loadManifest(manifestText, tree);
+    const core = new FsCore(tree, {
+      store: options.store,
+      blockSizeBytes: blockSize,
+      concurrentWriters: cw,
+      ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+      ...(options.storageClasses !== undefined ? { storageClasses: options.storageClasses } : {}),
+    });
+    const fs = new CollectionFS(core, options);
+    fs.#sync.markLoaded(manifestText);
+    return fs;
+  }
+
+  // ---- path resolution -------------------------------------------------------------------
+
+  /** Go `rlookup`: resolve a byte-string path to a node (or the record pseudo-file). */
+  #resolve(pathB: string, syscall: string, userPath: string): number {
+    const tree = this.#tree;
+    const { parts, trailingSlash } = cleanComponents(pathB);
+    let node = tree.root;
+    for (const name of parts) {
+      if (node === GETTER || !tree.isDir(node)) throw fsError('ErrNotADirectory', syscall, userPath);
+      let child = tree.childOf(node, name);
+      if (child < 0) {
+        if (node === tree.root && name === COLLECTION_RECORD_NAME) child = GETTER;
+        else throw fsError('ErrNotExist', syscall, userPath);
+      }
+      node = child;
+    }
+    if (trailingSlash && (node === GETTER || !tree.isDir(node))) throw fsError('ErrNotADirectory', syscall, userPath);
+    return node;
+  }
+
+  /** Go `openFile`: returns the node and access mode, creating/truncating as flags say. */
+  #openNode(userPath: string, flags: number, perm: number, syscall: string): { node: number; readable: boolean; writable: boolean; append: boolean } {
+    const tree = this.#tree;
+    if ((flags & O_SYNC) !== 0) throw fsError('ErrSyncNotSupported', syscall, userPath);
+    const { dir, base } = splitPath(toByteString(userPath));
+    const parent = this.#resolve(dir, syscall, userPath);
+    const acc = accessMode(flags);
+    if (acc === undefined) throw fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
+    const append = (flags & O_APPEND) !== 0;
+    if (base === '' || base === '.') return { node: parent, ...acc, append };
+    if (base === '..') return { node: tree.parentOf(parent), ...acc, append };
+    let node = tree.childOf(parent, base);
+    if (node < 0 && parent === tree.root && base === COLLECTION_RECORD_NAME) node = GETTER;
+    if (node < 0) {
+      if ((flags & O_CREAT) === 0) throw fsError('ErrNotExist', syscall, userPath);
+      const now = Date.now();
+      node = tree.newFile(base, (perm | 0o755) & 0o7777, now);
+      tree.link(parent, base, node);
+      tree.touch(parent, now);
+    } else if ((flags & O_EXCL) !== 0) {
+      throw fsError('ErrExist', syscall, userPath);
+    } else if ((flags & O_TRUNC) !== 0) {
+      if (!acc.writable) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC in read-only mode' });
+      if (node === GETTER) throw fsError('ErrInvalidOperation', syscall, userPath);
+      if (tree.isDir(node)) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC when opening directory' });
+      this.#core.truncate(node, 0);
+    }
+    return { node, ...acc, append };
+  }
+
+  async #recordContent(): Promise<Buffer> {
+    const manifest = Buffer.from(await this.#core.marshal('.')).toString('utf8');
+    const json = JSON.stringify({ uuid: this.#uuid, etag: '', owner_uuid: '', trash_at: null, manifest_text: manifest });
+    return Buffer.from(json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n', 'utf8');
+  }
+
+  // ---- handles ---------------------------------------------------------------------------
+
+  /**
+   * Open a file or directory. `flags`: Node strings (`r`, `r+`, `w`, `w+`, `a`, `a+`, `wx`, …) or
+   * numeric `O_*` from `node:fs` constants. New files get mode `mode | 0o755`.
+   * @throws FsError ENOENT, EEXIST, ENOTDIR, EINVAL (bad flags), ENOTSUP (O_SYNC)
+   */
+  async open(path: string, flags: OpenFlags = 'r', mode = 0o666): Promise<CollectionFileHandle> {
+    const f = flagsToNumber(flags);
+    if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
+    const o = this.#openNode(path, f, mode, 'open');
+    const target: HandleTarget = o.node === GETTER ? { kind: 'getter', content: await this.#recordContent() } : { kind: 'node', node: o.node };
+    return new CollectionFileHandle(this.#core, target, o, path, this.#nextFd++);
+  }
+
+  /** Read a whole file (a string when an encoding is given). */
+  async readFile(path: string, options?: BufferEncoding | { encoding?: BufferEncoding | null; flag?: OpenFlags }): Promise<Buffer | string> {
+    const flag = typeof options === 'object' ? (options.flag ?? 'r') : 'r';
+    const h = await this.open(path, flag);
+    try {
+      return await h.readFile(typeof options === 'object' ? { encoding: options.encoding ?? null } : options);
+    } finally {
+      await h.close();
+    }
+  }
+
+  /** Replace (or create) a file with `data` (default flag `w`). */
+  async writeFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
+    const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
+    const h = await this.open(path, o.flag ?? 'w', o.mode ?? 0o666);
+    try {
+      await h.writeFile(data, o.encoding ?? 'utf8');
+    } finally {
+      await h.close();
+    }
+  }
+
+  /** Append `data` to a file, creating it if missing. */
+  async appendFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; mode?: number }): Promise<void> {
+    const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
+    await this.writeFile(path, data, { ...o, flag: 'a' });
+  }
+
+  /** Set a file's size (default 0). @throws FsError ENOENT, ENOTSUP (directory) */
+  async truncate(path: string, len = 0): Promise<void> {
+    const h = await this.open(path, O_WRONLY);
+    await h.truncate(len);
+  }
+
+  // ---- metadata --------------------------------------------------------------------------
+
+  /** Stats of a node; a directory's size is its number of entries. */
+  async stat(path: string): Promise<CollectionStats> {
+    const node = this.#resolve(toByteString(path), 'stat', path);
+    if (node === GETTER) {
+      const content = await this.#recordContent();
+      return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: content.length, mtimeMs: Date.now(), name: '' });
+    }
+    const tree = this.#tree;
+    const isDir = tree.isDir(node);
+    return new CollectionStats({
+      ino: node,
+      isDir,
+      perm: tree.modeOf(node),
+      size: isDir ? tree.childCount(node) : tree.fileSize(node),
+      mtimeMs: tree.mtimeOf(node),
+      name: node === tree.root ? '.' : fromByteString(tree.nameOf(node)),
+    });
+  }
+
+  /** Same as {@link stat} (collections have no symlinks). */
+  lstat(path: string): Promise<CollectionStats> {
+    return this.stat(path);
+  }
+
+  /** Resolves if `path` exists, else rejects with ENOENT (Node `access`). */
+  async access(path: string): Promise<void> {
+    this.#resolve(toByteString(path), 'access', path);
+  }
+
+  /** Sorted entry names (or dirents). `.arvados#collection` is never listed. */
+  async readdir(path: string, options?: { withFileTypes?: false }): Promise<string[]>;
+  async readdir(path: string, options: { withFileTypes: true }): Promise<CollectionDirent[]>;
+  async readdir(path: string, options?: { withFileTypes?: boolean }): Promise<string[] | CollectionDirent[]> {
+    const node = this.#resolve(toByteString(path), 'scandir', path);
+    const tree = this.#tree;
+    if (node === GETTER || !tree.isDir(node)) throw fsError('ErrNotADirectory', 'scandir', path);
+    const names = tree.sortedNames(node);
+    if (options?.withFileTypes !== true) return names.map(fromByteString);
+    return names.map((n) => new CollectionDirent(fromByteString(n), path, tree.isDir(tree.childOf(node, n))));
+  }
+
+  // ---- namespace changes -----------------------------------------------------------------
+
+  /**
+   * Create a directory (mode default 0o755). With `recursive`, create missing parents and
+   * return the first directory created (undefined if none).
+   * @throws FsError EEXIST, ENOENT (parent), ENOTDIR, EINVAL (`""`, `.`, `..`)
+   */
+  async mkdir(path: string, options?: { recursive?: boolean; mode?: number } | number): Promise<string | undefined> {
+    const o = typeof options === 'number' ? { mode: options } : (options ?? {});
+    const mode = (o.mode ?? 0o755) & 0o7777;
+    const tree = this.#tree;
+    const pathB = toByteString(path);
+    if (o.recursive === true) {
+      const { parts } = cleanComponents(pathB);
+      let node = tree.root;
+      let first: string | undefined;
+      const done: string[] = [];
+      for (const name of parts) {
+        done.push(name);
+        let child = tree.childOf(node, name);
+        if (child < 0) {
+          if (node === tree.root && name === COLLECTION_RECORD_NAME) throw fsError('ErrExist', 'mkdir', path);
+          child = tree.newDir(name, mode, Date.now());
+          tree.link(node, name, child);
+          tree.touch(node);
+          first ??= fromByteString(done.join('/'));
+        } else if (!tree.isDir(child)) {
+          throw fsError(done.length === parts.length ? 'ErrExist' : 'ErrNotADirectory', 'mkdir', path);
+        }
+        node = child;
+      }
+      return first;
+    }
+    const { dir, base } = splitPath(pathB);
+    const parent = this.#resolve(dir, 'mkdir', path);
+    if (base === '' || base === '.' || base === '..') throw fsError('ErrInvalidArgument', 'mkdir', path);
+    if (tree.childOf(parent, base) >= 0 || (parent === tree.root && base === COLLECTION_RECORD_NAME)) throw fsError('ErrExist', 'mkdir', path);
+    const now = Date.now();
+    const node = tree.newDir(base, mode, now);
+    tree.link(parent, base, node);
+    tree.touch(parent, now);
+    return undefined;
+  }
+
+  /** Go `remove`: `recursive` removes non-empty directories too. */
+  #remove(path: string, recursive: boolean, syscall: string, want?: 'file' | 'dir'): void {
+    const { dir, base } = splitPath(trimTrailingSlashes(toByteString(path)));
+    if (base === '' || base === '.' || base === '..') throw fsError('ErrInvalidArgument', syscall, path);
+    const tree = this.#tree;
+    const parent = this.#resolve(dir, syscall, path);
+    const node = tree.childOf(parent, base);
+    if (node < 0) {
+      if (parent === tree.root && base === COLLECTION_RECORD_NAME) throw fsError('ErrInvalidOperation', syscall, path);
+      throw fsError('ErrNotExist', syscall, path);
+    }
+    const isDir = tree.isDir(node);
+    if (want === 'file' && isDir) throw new FsError('ErrInvalidOperation', syscall, path);
+    if (want === 'dir' && !isDir) throw fsError('ErrNotADirectory', syscall, path);
+    if (!recursive && isDir && tree.childCount(node) > 0) throw fsError('ErrDirectoryNotEmpty', syscall, path);
+    tree.unlink(parent, base);
+  }
+
+  /**
+   * Remove a file or directory. Without `recursive` a directory must be empty (as in the Go
+   * SDK's Remove); with `force` a missing path is not an error.
+   */
+  async rm(path: string, options: RmOptions = {}): Promise<void> {
+    try {
+      this.#remove(path, options.recursive === true, 'rm');
+    } catch (err) {
+      if (options.force === true && err instanceof FsError && err.code === 'ENOENT') return;
+      throw err;
+    }
+  }
+
+  /** Remove an empty directory. @throws FsError ENOTDIR, ENOTEMPTY, ENOENT */
+  async rmdir(path: string): Promise<void> {
+    this.#remove(path, false, 'rmdir', 'dir');
+  }
+
+  /** Remove a file. @throws FsError ENOTSUP (directory), ENOENT */
+  async unlink(path: string): Promise<void> {
+    this.#remove(path, false, 'unlink', 'file');
+  }
+
+  /**
+   * Go `Rename`: move/rename a file or directory; `to` ending in `/` means "into that
+   * directory". An existing file at `to` is replaced; an existing directory is an error (EISDIR).
+   * Renaming a file onto itself is a no-op (keepfs does not reproduce the Go SDK's data loss).
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const tree = this.#tree;
+    const src = splitPath(toByteString(from));
+    if (src.base === '' || src.base === '.' || src.base === '..') throw fsError('ErrInvalidArgument', 'rename', from);
+    const oldDir = this.#resolveWrapped(src.dir, from);
+    const dst = splitPath(toByteString(to));
+    if (dst.base === '.' || dst.base === '..') throw fsError('ErrInvalidArgument', 'rename', to);
+    const newName = dst.base === '' ? src.base : dst.base;
+    const newDir = this.#resolveWrapped(dst.dir, to);
+    const node = tree.childOf(oldDir, src.base);
+    if (node < 0) {
+      if (oldDir === tree.root && src.base === COLLECTION_RECORD_NAME) return;
+      throw fsError('ErrNotExist', 'rename', from);
+    }
+    if (tree.isAncestor(node, newDir)) throw fsError('ErrInvalidArgument', 'rename', from);
+    const existing = tree.childOf(newDir, newName);
+    if (existing >= 0 && tree.isDir(existing)) throw fsError('ErrIsDirectory', 'rename', to);
+    if (existing === node) return;
+    tree.unlink(oldDir, src.base);
+    tree.link(newDir, newName, node);
+    tree.touch(newDir);
+  }
+
+  /** Resolve a rename parent like Go's `openFile(dir + ".")`, wrapping errors as `"<dir>": <err>`. */
+  #resolveWrapped(dirB: string, userPath: string): number {
+    try {
+      const node = this.#resolve(dirB, 'rename', userPath);
+      if (node === GETTER || !this.#tree.isDir(node)) throw fsError('ErrNotADirectory', 'rename', userPath);
+      return node;
+    } catch (err) {
+      if (!(err instanceof FsError)) throw err;
+      throw fsError(err.goSentinel, 'rename', userPath, { goMessage: `${goQuote(dirB)}: ${err.goMessage}` });
+    }
+  }
+
+  /**
+   * Copy a file without copying stored data (segments are shared; unflushed data is copied).
+   * `mode` `fs.constants.COPYFILE_EXCL` (1) refuses an existing destination.
+   */
+  async copyFile(src: string, dest: string, mode = 0): Promise<void> {
+    const from = this.#resolve(toByteString(src), 'copyfile', src);
+    const tree = this.#tree;
+    if (from === GETTER || tree.isDir(from)) throw fsError('ErrInvalidOperation', 'copyfile', src);
+    const snap = takeSnapshot(tree, from);
+    const flags = O_WRONLY | O_CREAT | ((mode & 1) !== 0 ? O_EXCL : 0);
+    const target = this.#openNode(dest, flags, 0o644, 'copyfile');
+    if (target.node === GETTER || tree.isDir(target.node)) throw fsError('ErrIsDirectory', 'copyfile', dest);
+    const copy = materialize(tree, snap, tree.nameOf(target.node));
+    const parent = tree.parentOf(target.node);
+    tree.link(parent, tree.nameOf(target.node), copy);
+    tree.touch(copy);
+    tree.touch(parent);
+  }
+
+  // ---- snapshot / splice -----------------------------------------------------------------
+
+  /** Go `Snapshot`: a detached deep copy of the file or directory at `path`. */
+  async snapshot(path: string): Promise<CollectionSnapshot> {
+    const o = this.#openNode(path, O_RDONLY, 0, 'snapshot');
+    if (o.node === GETTER) throw fsError('ErrInvalidOperation', 'snapshot', path);
+    return new CollectionSnapshot(takeSnapshot(this.#tree, o.node));
+  }
+
+  /**
+   * Go `Splice`: put a copy of `snapshot` at `path` (from this or another CollectionFS). A
+   * missing target is created (its parent must exist); a directory target keeps its identity
+   * and takes the copy's children; a file target is replaced. A file cannot replace the root.
+   */
+  async splice(path: string, snapshot: CollectionSnapshot): Promise<void> {
+    const tree = this.#tree;
+    let o: { node: number };
+    try {
+      o = this.#openNode(path, O_WRONLY, 0, 'splice');
+    } catch (err) {
+      if (!(err instanceof FsError) || err.code !== 'ENOENT') throw err;
+      try {
+        o = this.#openNode(path, O_WRONLY | O_CREAT, 0o700, 'splice');
+      } catch (err2) {
+        if (!(err2 instanceof FsError)) throw err2;
+        throw fsError(err2.goSentinel, 'splice', path, { goMessage: `open ${path}: ${err2.goMessage}` });
+      }
+    }
+    const target = o.node;
+    if (target === GETTER) throw fsError('ErrInvalidOperation', 'splice', path);
+    const snap = snapshot.root;
+    if (tree.isDir(target)) {
+      if (snap.kind === 'dir') {
+        const copy = materialize(tree, snap, tree.nameOf(target));
+        tree.takeChildren(target, copy);
+        return;
+      }
+      if (target === tree.root) {
+        throw fsError('ErrInvalidOperation', 'splice', path, { goMessage: 'cannot use Splice to replace a top-level directory with a file: invalid operation' });
+      }
+    }
+    const parent = tree.parentOf(target);
+    const name = tree.nameOf(target);
+    const copy = materialize(tree, snap, name);
+    tree.link(parent, name, copy);
+  }
+
+  // ---- streams ---------------------------------------------------------------------------
+
+  /** A Node Readable over a file (`start`/`end` inclusive, as in node:fs). */
+  createReadStream(path: string, options: { start?: number; end?: number; highWaterMark?: number } = {}): Readable {
+    const start = options.start ?? 0;
+    const end = options.end ?? Number.POSITIVE_INFINITY;
+    const chunk = options.highWaterMark ?? 64 * 1024;
+    const open = (): Promise<CollectionFileHandle> => this.open(path, 'r');
+    return Readable.from(
+      (async function* () {
+        const h = await open();
+        try {
+          let pos = start;
+          while (pos <= end) {
+            const want = Math.min(chunk, end - pos + 1);
+            const { bytesRead, buffer } = await h.read(Buffer.alloc(want), 0, want, pos);
+            if (bytesRead === 0) return;
+            pos += bytesRead;
+            yield buffer.subarray(0, bytesRead);
+          }
+        } finally {
+          await h.close();
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  /** A Node Writable that writes sequentially to a file (default flag `w`). */
+  createWriteStream(path: string, options: { flags?: OpenFlags; start?: number } = {}): Writable {
+    let handle: CollectionFileHandle | undefined;
+    let pos = options.start;
+    const getHandle = async (): Promise<CollectionFileHandle> => (handle ??= await this.open(path, options.flags ?? 'w'));
+    return new Writable({
+      write(chunk: Buffer, _enc, cb): void {
+        getHandle()
+          .then(async (h) => {
+            const { bytesWritten } = await h.write(chunk, 0, chunk.length, pos ?? null);
+            if (pos !== undefined) pos += bytesWritten;
+          })
+          .then(() => cb(), cb);
+      },
+      final(cb): void {
+        getHandle()
+          .then((h) => h.close())
+          .then(() => cb(), cb);
+      },
+    });
+  }
+
+  // ---- keepfs-specific -------------------------------------------------------------------
+
+  /**
+   * Upload buffered data (Go `Flush`). With no path (or `""`) the whole tree, otherwise only the
+   * files directly in directory `path`. Without `shortBlocks` the last partial block of each
+   * directory stays in memory. Resolves when the uploads it started have finished.
+   * @throws FsError ENOENT/ENOTDIR; the first upload error (data stays in memory)
+   */
+  async flush(path = '', options: { shortBlocks?: boolean } = {}): Promise<void> {
+    const mode = { sync: false, shortBlocks: options.shortBlocks === true };
+    if (path === '') return this.#core.flush(this.#tree.root, undefined, mode);
+    const node = this.#resolve(toByteString(path), 'flush', path);
+    if (node === GETTER || !this.#tree.isDir(node)) throw fsError('ErrNotADirectory', 'flush', path);
+    const names = this.#tree.sortedNames(node).filter((n) => this.#tree.isFile(this.#tree.childOf(node, n)));
+    return this.#core.flush(node, names, mode);
+  }
+
+  /** Resolves once every background block upload has settled (uploads may be started by writes). */
+  whenIdle(): Promise<void> {
+    return this.#core.writer.idle();
+  }
+
+  /**
+   * The manifest (UTF-8 string) after uploading all buffered data; the same bytes as the Go
+   * SDK's `MarshalManifest(prefix)`. @throws the upload error if a block cannot be stored
+   */
+  async marshalManifest(prefix = '.'): Promise<string> {
+    return Buffer.from(await this.#core.marshal(toByteString(prefix))).toString('utf8');
+  }
+
+  /** Like {@link marshalManifest}, as bytes (lossless for non-UTF-8 names). */
+  marshalManifestBytes(prefix = '.'): Promise<Uint8Array> {
+    return this.#core.marshal(toByteString(prefix));
+  }
+
+  /** Portable data hash of the current content (flushes buffered data). */
+  async portableDataHash(): Promise<string> {
+    return portableDataHash(await this.#core.marshal('.'));
+  }
+
+  /** Total bytes of all files. */
+  size(): number {
+    return this.#tree.totalSize(this.#tree.root);
+  }
+
+  /** The Go SDK's memory estimate: 64 per node and segment, plus buffered bytes and locator lengths. */
+  memorySize(): number {
+    return this.#tree.memorySize(this.#tree.root);
+  }
+
+  /** Background upload errors not yet recovered by a successful marshal/sync. */
+  get pendingErrors(): readonly unknown[] {
+    return this.#core.writer.asyncErrors;
+  }
+
+  /** Save through the `source` (see {@link SyncSupport.sync}); a no-op without a source. */
+  sync(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#sync.sync(options);
+  }
+
+  /** @internal Access for SyncSupport and the repack integration. */
+  get core(): FsCore {
+    return this.#core;
+  }
+}

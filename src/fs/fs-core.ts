@@ -1,0 +1,159 @@
+import type { BlockStore } from '../blocks/block-store.js';
+import { KeepError } from '../errors.js';
+import { writeManifest } from '../manifest/write-manifest.js';
+import { BlockWriter, type FlushMode } from './block-writer.js';
+import { FsTree } from './fs-tree.js';
+import { MemSeg, type SegList } from './segments.js';
+
+/** Options of {@link FsCore}. */
+export interface FsCoreOptions {
+  store: Pick<BlockStore, 'get' | 'put'>;
+  blockSizeBytes: number;
+  concurrentWriters: number;
+  replicas?: number;
+  storageClasses?: readonly string[];
+}
+
+/** Called before stored segments are read: may refresh their signatures (returns new ids). */
+export type BeforeReadHook = (locatorIds: readonly number[]) => Promise<readonly number[]>;
+
+interface Fetch {
+  loc: number;
+  off: number;
+  len: number;
+  targetOff: number;
+}
+
+/**
+ * The data engine under CollectionFS and its file handles: the node tree, positional read,
+ * write and truncate over segment lists, flush and marshal. Tree changes are synchronous; the
+ * only awaits are block reads, upload slots (backpressure) and uploads.
+ */
+export class FsCore {
+  readonly tree: FsTree;
+  readonly writer: BlockWriter;
+  readonly store: Pick<BlockStore, 'get' | 'put'>;
+  readonly blockSizeBytes: number;
+  /** Set by CollectionFS when signature refresh is enabled. */
+  beforeRead: BeforeReadHook | undefined;
+
+  constructor(tree: FsTree, options: FsCoreOptions) {
+    this.tree = tree;
+    this.store = options.store;
+    this.blockSizeBytes = options.blockSizeBytes;
+    this.writer = new BlockWriter(tree, {
+      store: options.store,
+      blockSizeBytes: options.blockSizeBytes,
+      concurrentWriters: options.concurrentWriters,
+      ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+      ...(options.storageClasses !== undefined ? { storageClasses: options.storageClasses } : {}),
+    });
+  }
+
+  /**
+   * Read up to `length` bytes of `file` at `position` into `target[targetOffset…]`. Memory data
+   * is copied at call time; stored ranges are fetched (in parallel) afterwards.
+   * @returns bytes read (0 at or past EOF)
+   */
+  async readAt(file: number, target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
+    const list = this.tree.list(file);
+    const end = Math.min(list.size, position + length);
+    if (position >= end) return 0;
+    const segs = list.segs;
+    const ptr = list.seek(position);
+    const fetches: Fetch[] = [];
+    let p = position;
+    for (let i = ptr.idx, inOff = ptr.segOff; p < end && i < segs.length; i++, inOff = 0) {
+      const seg = segs[i];
+      if (seg === undefined) break;
+      const n = Math.min(seg.len - inOff, end - p);
+      if (n <= 0) continue;
+      const tOff = targetOffset + (p - position);
+      if (seg instanceof MemSeg) target.set(seg.buf.subarray(inOff, inOff + n), tOff);
+      else fetches.push({ loc: seg.loc, off: seg.off + inOff, len: n, targetOff: tOff });
+      p += n;
+    }
+    if (fetches.length > 0) {
+      if (this.beforeRead !== undefined) {
+        const ids = await this.beforeRead(fetches.map((f) => f.loc));
+        fetches.forEach((f, i) => (f.loc = ids[i] ?? f.loc));
+      }
+      const locators = this.tree.locators;
+      await Promise.all(
+        fetches.map(async (f) => {
+          const data = await this.store.get(locators.text(f.loc), { offset: f.off, length: f.len });
+          if (data.length < f.len) {
+            throw new KeepError('ERR_SIZE_MISMATCH', `Cannot read block "${locators.hash(f.loc)}": got ${data.length} bytes at offset ${f.off}, expected ${f.len}`);
+          }
+          target.set(data.length === f.len ? data : data.subarray(0, f.len), f.targetOff);
+        }),
+      );
+    }
+    return end - position;
+  }
+
+  /**
+   * Go `filenode.Write` at `position` (sparse: extends with zeros first). Waits for an upload
+   * slot when a full block must be uploaded and all slots are busy.
+   * @returns bytes written (all of `data`)
+   */
+  async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
+    const list = this.tree.list(file);
+    const max = this.blockSizeBytes;
+    if (position > list.size) list.truncate(position, max);
+    let ptr = list.seek(position);
+    let done = 0;
+    while (done < data.length) {
+      const r = list.writeChunk(ptr, done === 0 ? data : data.subarray(done), max);
+      done += r.written;
+      if (r.full) {
+        await this.writer.prune(list);
+        ptr = list.seek(position + done, ptr);
+      }
+    }
+    this.tree.touch(file);
+    return done;
+  }
+
+  /** Set the size of `file` (zero-filled growth). */
+  truncate(file: number, size: number): void {
+    this.tree.list(file).truncate(size, this.blockSizeBytes);
+    this.tree.touch(file);
+  }
+
+  /** Flush `names` of `dir` (all children when undefined), see {@link BlockWriter.flushDir}. */
+  flush(dir: number, names: readonly string[] | undefined, mode: FlushMode): Promise<void> {
+    return this.writer.flushDir(dir, names, mode);
+  }
+
+  /** True if any file under `node` holds memory segments. */
+  hasMemory(node: number): boolean {
+    const tree = this.tree;
+    if (tree.isDir(node)) {
+      for (const [, child] of tree.children(node)) if (this.hasMemory(child)) return true;
+      return false;
+    }
+    if (!tree.hasList(node)) return false;
+    return hasMem(tree.list(node));
+  }
+
+  /**
+   * Go `MarshalManifest(prefix)`: wait for background uploads, upload every memory segment (short
+   * blocks included; failures throw and keep the data in memory), then write the manifest.
+   */
+  async marshal(prefix = '.'): Promise<Uint8Array> {
+    await this.writer.idle();
+    for (let attempt = 0; ; attempt++) {
+      await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+      if (!this.hasMemory(this.tree.root)) break;
+      if (attempt >= 100) throw new KeepError('ERR_INTERNAL', 'Cannot marshal manifest: data keeps changing during the flush');
+    }
+    this.writer.clearErrors();
+    return writeManifest(this.tree, prefix);
+  }
+}
+
+function hasMem(list: SegList): boolean {
+  for (const s of list.segs) if (s instanceof MemSeg) return true;
+  return false;
+}

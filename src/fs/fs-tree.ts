@@ -1,0 +1,335 @@
+import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
+import { LocatorTable } from '../manifest/locator-table.js';
+import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
+
+const KIND_DIR = 1;
+const KIND_FILE = 2;
+
+/** Go's memory-estimate overhead per node and per segment. */
+export const NODE_OVERHEAD_BYTES = 64;
+
+/**
+ * The compact node table behind CollectionFS. Nodes are integer ids with per-node data in typed
+ * arrays; names are byte strings. A directory stores its only child as a bare id and switches to
+ * a Map from the second child on. Segments loaded from a manifest live in a shared pool (typed
+ * arrays, linked per file); a file gets a {@link SegList} of segment objects only when it is
+ * first read or modified.
+ *
+ * Every method is synchronous: callers never await between reading and changing the tree.
+ */
+export class FsTree implements ManifestTreeSink, ManifestTreeView {
+  readonly locators: LocatorTable;
+  readonly root = 0;
+  #count = 0;
+  #kind = new Uint8Array(16);
+  #parent = new Int32Array(16);
+  #mode = new Uint16Array(16);
+  #mtime = new Float64Array(16);
+  #head = new Int32Array(16);
+  #tail = new Int32Array(16);
+  #poolSize = new Float64Array(16);
+  readonly #names: string[] = [];
+  readonly #kids: Array<number | Map<string, number> | undefined> = [];
+  readonly #lists = new Map<number, SegList>();
+  readonly #locRemap = new Map<number, number>();
+  #pCount = 0;
+  #pLoc = new Int32Array(64);
+  #pOff = new Float64Array(64);
+  #pLen = new Float64Array(64);
+  #pNext = new Int32Array(64);
+  /** mtime (ms) given to nodes the loader creates. */
+  loadMtimeMs: number;
+
+  constructor(locators: LocatorTable = new LocatorTable(), mtimeMs: number = Date.now()) {
+    this.locators = locators;
+    this.loadMtimeMs = mtimeMs;
+    this.newNode(KIND_DIR, '.', 0o755, mtimeMs);
+  }
+
+  /** Create an unlinked node and return its id. */
+  newNode(kind: 1 | 2, name: string, mode: number, mtimeMs: number): number {
+    const id = this.#count++;
+    if (id >= this.#kind.length) this.#grow();
+    this.#kind[id] = kind;
+    this.#parent[id] = id;
+    this.#mode[id] = mode & 0o7777;
+    this.#mtime[id] = mtimeMs;
+    this.#head[id] = -1;
+    this.#tail[id] = -1;
+    this.#poolSize[id] = 0;
+    this.#names[id] = name;
+    return id;
+  }
+
+  newDir(name: string, mode: number, mtimeMs: number): number {
+    return this.newNode(KIND_DIR, name, mode, mtimeMs);
+  }
+
+  newFile(name: string, mode: number, mtimeMs: number): number {
+    return this.newNode(KIND_FILE, name, mode, mtimeMs);
+  }
+
+  #grow(): void {
+    const n = this.#kind.length * 2;
+    const g = <T extends Uint8Array | Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a as never);
+      return b;
+    };
+    this.#kind = g(this.#kind, (k) => new Uint8Array(k));
+    this.#parent = g(this.#parent, (k) => new Int32Array(k));
+    this.#mode = g(this.#mode, (k) => new Uint16Array(k));
+    this.#mtime = g(this.#mtime, (k) => new Float64Array(k));
+    this.#head = g(this.#head, (k) => new Int32Array(k));
+    this.#tail = g(this.#tail, (k) => new Int32Array(k));
+    this.#poolSize = g(this.#poolSize, (k) => new Float64Array(k));
+  }
+
+  isDir(node: number): boolean {
+    return this.#kind[node] === KIND_DIR;
+  }
+
+  isFile(node: number): boolean {
+    return this.#kind[node] === KIND_FILE;
+  }
+
+  parentOf(node: number): number {
+    return this.#parent[node] ?? node;
+  }
+
+  nameOf(node: number): string {
+    return this.#names[node] ?? '';
+  }
+
+  modeOf(node: number): number {
+    return this.#mode[node] ?? 0;
+  }
+
+  mtimeOf(node: number): number {
+    return this.#mtime[node] ?? 0;
+  }
+
+  touch(node: number, mtimeMs: number = Date.now()): void {
+    this.#mtime[node] = mtimeMs;
+  }
+
+  childOf(dir: number, name: string): number {
+    const k = this.#kids[dir];
+    if (k === undefined) return -1;
+    if (typeof k === 'number') return this.#names[k] === name ? k : -1;
+    return k.get(name) ?? -1;
+  }
+
+  /** Number of entries of a directory (Go's directory size). */
+  childCount(dir: number): number {
+    const k = this.#kids[dir];
+    if (k === undefined) return 0;
+    return typeof k === 'number' ? 1 : k.size;
+  }
+
+  *children(dir: number): Iterable<readonly [name: string, node: number]> {
+    const k = this.#kids[dir];
+    if (k === undefined) return;
+    if (typeof k === 'number') {
+      yield [this.#names[k] ?? '', k];
+      return;
+    }
+    yield* k;
+  }
+
+  /** Child names in Go byte order (byte strings compare like bytes). */
+  sortedNames(dir: number): string[] {
+    const k = this.#kids[dir];
+    if (k === undefined) return [];
+    if (typeof k === 'number') return [this.#names[k] ?? ''];
+    return [...k.keys()].sort();
+  }
+
+  /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
+  link(dir: number, name: string, node: number): void {
+    this.#names[node] = name;
+    this.#parent[node] = dir;
+    const k = this.#kids[dir];
+    if (k === undefined) {
+      this.#kids[dir] = node;
+    } else if (typeof k === 'number') {
+      const kName = this.#names[k] ?? '';
+      if (kName === name) this.#kids[dir] = node;
+      else this.#kids[dir] = new Map([[kName, k], [name, node]]);
+    } else {
+      k.set(name, node);
+    }
+  }
+
+  /** Remove the entry `name` from `dir` (the node itself stays valid for open handles). */
+  unlink(dir: number, name: string): void {
+    const k = this.#kids[dir];
+    if (k === undefined) return;
+    if (typeof k === 'number') {
+      if (this.#names[k] === name) this.#kids[dir] = undefined;
+      return;
+    }
+    k.delete(name);
+    if (k.size === 1) for (const v of k.values()) this.#kids[dir] = v;
+    else if (k.size === 0) this.#kids[dir] = undefined;
+  }
+
+  /** Replace all children of `dir` with those of `from` (which is left empty). */
+  takeChildren(dir: number, from: number): void {
+    this.#kids[dir] = this.#kids[from];
+    this.#kids[from] = undefined;
+    for (const [, child] of this.children(dir)) this.#parent[child] = dir;
+  }
+
+  addDir(dir: number, name: string): number {
+    const id = this.newNode(KIND_DIR, name, 0o755, this.loadMtimeMs);
+    this.link(dir, name, id);
+    return id;
+  }
+
+  addFile(dir: number, name: string): number {
+    const id = this.newNode(KIND_FILE, name, 0o755, this.loadMtimeMs);
+    this.link(dir, name, id);
+    return id;
+  }
+
+  addSegment(file: number, locator: number, offset: number, length: number): void {
+    const list = this.#lists.get(file);
+    if (list !== undefined) {
+      list.segs.push(new StoredSeg(locator, offset, length));
+      list.size += length;
+      return;
+    }
+    const p = this.#pCount++;
+    if (p >= this.#pLoc.length) this.#growPool();
+    this.#pLoc[p] = locator;
+    this.#pOff[p] = offset;
+    this.#pLen[p] = length;
+    this.#pNext[p] = -1;
+    const tail = this.#tail[file] ?? -1;
+    if (tail < 0) this.#head[file] = p;
+    else this.#pNext[tail] = p;
+    this.#tail[file] = p;
+    this.#poolSize[file] = (this.#poolSize[file] ?? 0) + length;
+  }
+
+  #growPool(): void {
+    const n = this.#pLoc.length * 2;
+    const a = new Int32Array(n);
+    a.set(this.#pLoc);
+    this.#pLoc = a;
+    const b = new Float64Array(n);
+    b.set(this.#pOff);
+    this.#pOff = b;
+    const c = new Float64Array(n);
+    c.set(this.#pLen);
+    this.#pLen = c;
+    const d = new Int32Array(n);
+    d.set(this.#pNext);
+    this.#pNext = d;
+  }
+
+  /** The mutable segment list of `file`, created from the loaded pool on first use. */
+  list(file: number): SegList {
+    let list = this.#lists.get(file);
+    if (list !== undefined) return list;
+    const segs: Seg[] = [];
+    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+      segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
+    }
+    list = new SegList(segs);
+    this.#lists.set(file, list);
+    this.#head[file] = -1;
+    this.#tail[file] = -1;
+    return list;
+  }
+
+  /** Install `list` as the content of `file`. */
+  setList(file: number, list: SegList): void {
+    this.#lists.set(file, list);
+    this.#head[file] = -1;
+    this.#tail[file] = -1;
+  }
+
+  /** Whether `file` has a materialised segment list (maybe holding memory segments). */
+  hasList(file: number): boolean {
+    return this.#lists.has(file);
+  }
+
+  fileSize(file: number): number {
+    const list = this.#lists.get(file);
+    return list !== undefined ? list.size : (this.#poolSize[file] ?? 0);
+  }
+
+  forEachSegment(file: number, visit: (locator: number, offset: number, length: number) => void): void {
+    const list = this.#lists.get(file);
+    if (list !== undefined) {
+      for (const s of list.segs) {
+        if (s instanceof MemSeg) throw new Error('Cannot marshal a memory segment: flush first');
+        visit(s.loc, s.off, s.len);
+      }
+      return;
+    }
+    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+      visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
+    }
+  }
+
+  /** Replace locator id `i` by `remap[i]` in every stored segment (signature updates). */
+  remapLocators(remap: Int32Array): void {
+    for (let p = 0; p < this.#pCount; p++) {
+      const id = this.#pLoc[p] ?? 0;
+      if (id < remap.length) this.#pLoc[p] = remap[id] ?? id;
+    }
+    for (const list of this.#lists.values()) {
+      const segs = list.segs;
+      for (let i = 0; i < segs.length; i++) {
+        const s = segs[i];
+        if (s instanceof StoredSeg && s.loc < remap.length && remap[s.loc] !== s.loc) segs[i] = new StoredSeg(remap[s.loc] ?? s.loc, s.off, s.len);
+      }
+    }
+    for (let id = 0; id < remap.length; id++) if (remap[id] !== id) this.#locRemap.set(id, remap[id] ?? id);
+  }
+
+  /** The id that replaced locator `id` after signature updates (or `id`). */
+  currentLocator(id: number): number {
+    let cur = id;
+    for (let next = this.#locRemap.get(cur); next !== undefined && next !== cur; next = this.#locRemap.get(cur)) cur = next;
+    return cur;
+  }
+
+  /** Go's MemorySize of the subtree at `node`. */
+  memorySize(node: number): number {
+    if (this.isDir(node)) {
+      let n = NODE_OVERHEAD_BYTES;
+      for (const [, child] of this.children(node)) n += this.memorySize(child);
+      return n;
+    }
+    let n = NODE_OVERHEAD_BYTES;
+    const list = this.#lists.get(node);
+    if (list !== undefined) {
+      for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.text(s.loc).length);
+      return n;
+    }
+    for (let p = this.#head[node] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+      n += NODE_OVERHEAD_BYTES + this.locators.text(this.#pLoc[p] ?? 0).length;
+    }
+    return n;
+  }
+
+  /** Total bytes of all files under `node`. */
+  totalSize(node: number): number {
+    if (!this.isDir(node)) return this.fileSize(node);
+    let n = 0;
+    for (const [, child] of this.children(node)) n += this.totalSize(child);
+    return n;
+  }
+
+  /** True if `anc` is `node` or one of its ancestors. */
+  isAncestor(anc: number, node: number): boolean {
+    for (let n = node; ; n = this.parentOf(n)) {
+      if (n === anc) return true;
+      if (n === this.root) return false;
+    }
+  }
+}

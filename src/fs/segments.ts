@@ -1,0 +1,231 @@
+/**
+ * A file's content as a list of segments, and the Go SDK's write/truncate algorithms over it
+ * (reference §3.4). The exact segment structure decides the manifest bytes, so the algorithms
+ * follow the reference step by step.
+ *
+ * - {@link MemSeg}: unflushed bytes in a growable buffer (capacity 1 KiB × 4ⁿ, as in Go).
+ * - {@link StoredSeg}: `len` bytes at `off` in the block with locator id `loc` (immutable).
+ */
+
+/** Marks a memory segment whose buffer an upload is using; `done` once the upload settled. */
+export interface FlushToken {
+  done: boolean;
+}
+
+/** Unflushed bytes. `buf` may be longer than `len` (spare capacity). */
+export class MemSeg {
+  buf: Buffer;
+  len: number;
+  /** Non-null while (or after) an upload used `buf`: then `buf` is never modified in place. */
+  flushing: FlushToken | null = null;
+
+  constructor(len: number) {
+    this.buf = allocCapacity(len);
+    this.len = len;
+  }
+
+  /** The live bytes (a view). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** Resize to `n` bytes; growth is zero-filled. Copy-on-write while an upload uses `buf`. */
+  truncate(n: number): void {
+    if (n > this.buf.length || (this.flushing !== null && n > this.len)) {
+      const next = allocCapacity(n);
+      this.buf.copy(next, 0, 0, Math.min(this.len, n));
+      this.buf = next;
+      this.flushing = null;
+    } else if (n > this.len) {
+      this.buf.fill(0, this.len, n);
+    }
+    this.len = n;
+  }
+
+  /** Copy `data` into the segment at `off` (must fit). Copy-on-write while flushing. */
+  writeAt(data: Uint8Array, off: number): void {
+    if (this.flushing !== null) {
+      const next = allocCapacity(this.len);
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+      this.flushing = null;
+    }
+    this.buf.set(data, off);
+  }
+}
+
+/** Allocate a zeroed buffer of at least `n` bytes: 1024 × 4ᵏ. */
+function allocCapacity(n: number): Buffer {
+  let cap = 1024;
+  while (cap < n) cap *= 4;
+  return Buffer.alloc(cap);
+}
+
+/** `len` bytes at `off` within block `loc` (an id in the filesystem's locator table). */
+export class StoredSeg {
+  constructor(
+    readonly loc: number,
+    readonly off: number,
+    readonly len: number,
+  ) {}
+
+  /** Go `Slice(off, len)`; `len < 0` means "to the end". */
+  slice(off: number, len: number): StoredSeg {
+    return new StoredSeg(this.loc, this.off + off, len < 0 ? this.len - off : len);
+  }
+}
+
+export type Seg = MemSeg | StoredSeg;
+
+/** A position in a file: byte offset plus the cached segment index/offset (valid for `gen`). */
+export interface FilePtr {
+  off: number;
+  idx: number;
+  segOff: number;
+  gen: number;
+}
+
+/** The segments of one file plus its size and a generation bumped whenever segments move. */
+export class SegList {
+  segs: Seg[] = [];
+  size = 0;
+  gen = 0;
+
+  constructor(segs?: Seg[]) {
+    if (segs !== undefined) {
+      this.segs = segs;
+      for (const s of segs) this.size += s.len;
+    }
+  }
+
+  /** Bytes held in memory segments. */
+  memBytes(): number {
+    let n = 0;
+    for (const s of this.segs) if (s instanceof MemSeg) n += s.len;
+    return n;
+  }
+
+  /** Go `seek`: the segment holding byte `off` (or EOF), reusing `ptr` when still valid. */
+  seek(off: number, ptr?: FilePtr): FilePtr {
+    if (ptr !== undefined && ptr.gen === this.gen && ptr.off === off && ptr.idx <= this.segs.length) return ptr;
+    const out: FilePtr = { off, idx: 0, segOff: 0, gen: this.gen };
+    if (off >= this.size) {
+      out.idx = this.segs.length;
+      return out;
+    }
+    let pos = 0;
+    const segs = this.segs;
+    for (let i = 0; pos < off; i++) {
+      const len = (segs[i] as Seg).len;
+      if (pos + len > off) {
+        out.idx = i;
+        out.segOff = off - pos;
+        return out;
+      }
+      pos += len;
+      out.idx = i + 1;
+    }
+    return out;
+  }
+
+  /**
+   * One iteration of Go's `filenode.Write` loop: rearrange segments so that a prefix of `data`
+   * can be copied at `ptr`, copy it, advance `ptr`. Returns the bytes written and whether the
+   * pointer's segment just became full (then the caller prunes full memory segments).
+   */
+  writeChunk(ptr: FilePtr, data: Uint8Array, maxBlock: number): { written: number; full: boolean } {
+    const segs = this.segs;
+    let cando = Math.min(data.length, maxBlock);
+    const cur = ptr.idx;
+    const prev = cur - 1;
+    const curSeg = segs[cur];
+    const prevSeg = prev >= 0 ? segs[prev] : undefined;
+    const curWritable = curSeg instanceof MemSeg;
+    const prevAppendable = prevSeg instanceof MemSeg && prevSeg.len < maxBlock;
+    if (ptr.segOff > 0 && !curWritable) {
+      const stored = curSeg as StoredSeg;
+      const max = stored.len - ptr.segOff;
+      const mem = new MemSeg(0);
+      if (max <= cando) {
+        cando = max;
+        segs.splice(cur + 1, 0, mem);
+      } else {
+        segs.splice(cur + 1, 0, mem, stored.slice(ptr.segOff + cando, -1));
+      }
+      mem.truncate(cando);
+      segs[cur] = stored.slice(0, ptr.segOff);
+      ptr.idx++;
+      ptr.segOff = 0;
+      this.gen++;
+    } else if (curWritable) {
+      const fit = curSeg.len - ptr.segOff;
+      if (fit < cando) cando = fit;
+    } else {
+      if (prevAppendable) {
+        const cangrow = maxBlock - prevSeg.len;
+        if (cangrow < cando) cando = cangrow;
+      }
+      if (curSeg === undefined) {
+        this.size += cando;
+      } else if (curSeg.len <= cando) {
+        cando = curSeg.len;
+        segs.splice(cur, 1);
+      } else {
+        segs[cur] = (curSeg as StoredSeg).slice(cando, -1);
+      }
+      if (prevAppendable) {
+        ptr.idx--;
+        ptr.segOff = prevSeg.len;
+        prevSeg.truncate(ptr.segOff + cando);
+        this.gen++;
+      } else {
+        const mem = new MemSeg(cando);
+        if (cur < segs.length) this.gen++;
+        segs.splice(cur, 0, mem);
+      }
+    }
+    const target = segs[ptr.idx] as MemSeg;
+    target.writeAt(cando === data.length ? data : data.subarray(0, cando), ptr.segOff);
+    ptr.off += cando;
+    ptr.segOff += cando;
+    const full = ptr.segOff >= maxBlock;
+    if (target.len === ptr.segOff) {
+      ptr.segOff = 0;
+      ptr.idx++;
+    }
+    ptr.gen = this.gen;
+    return { written: cando, full };
+  }
+
+  /** Go `filenode.truncate`: shrink by cutting segments, grow with zero-filled memory segments. */
+  truncate(size: number, maxBlock: number): void {
+    if (size === this.size) return;
+    this.gen++;
+    const segs = this.segs;
+    if (size < this.size) {
+      const ptr = this.seek(size);
+      if (ptr.segOff === 0) {
+        segs.length = ptr.idx;
+      } else {
+        segs.length = ptr.idx + 1;
+        const seg = segs[ptr.idx] as Seg;
+        if (seg instanceof MemSeg) seg.truncate(ptr.segOff);
+        else segs[ptr.idx] = seg.slice(0, ptr.segOff);
+      }
+      this.size = size;
+      return;
+    }
+    while (size > this.size) {
+      let grow = size - this.size;
+      let seg = segs[segs.length - 1];
+      if (!(seg instanceof MemSeg) || seg.len >= maxBlock) {
+        seg = new MemSeg(0);
+        segs.push(seg);
+      }
+      const maxgrow = maxBlock - seg.len;
+      if (maxgrow < grow) grow = maxgrow;
+      seg.truncate(seg.len + grow);
+      this.size += grow;
+    }
+  }
+}
