@@ -68,8 +68,8 @@ export function signatureTimeLeft(locators: Iterable<string>, nowMs: number, sta
   return { fraction: (earliest - nowMs) / ttl, ttlMs: ttl };
 }
 
-/** Start of every whitespace-delimited token beginning with 32 lowercase hex digits. */
-const BLOCK_TOKEN_RE = /(?:^|[\t\n\v\f\r ])([0-9a-f]{32}[^\t\n\v\f\r ]*)/g;
+/** Every token (Go `\S+`: separated by TAB, LF, FF, CR, space) beginning with 32 lowercase hex digits. */
+const BLOCK_TOKEN_RE = /(?:^|[\t\n\f\r ])([0-9a-f]{32}[^\t\n\f\r ]*)/g;
 
 /**
  * Map each block hash to its (signed) locator token in a manifest: every whitespace-delimited
@@ -83,8 +83,7 @@ const BLOCK_TOKEN_RE = /(?:^|[\t\n\v\f\r ])([0-9a-f]{32}[^\t\n\v\f\r ]*)/g;
 export function parseSignedLocators(manifestText: string | Uint8Array): Map<string, string> {
   const text = typeof manifestText === 'string' ? manifestText : latin1(manifestText);
   const out = new Map<string, string>();
-  BLOCK_TOKEN_RE.lastIndex = 0;
-  for (let m = BLOCK_TOKEN_RE.exec(text); m !== null; m = BLOCK_TOKEN_RE.exec(text)) {
+  for (const m of text.matchAll(BLOCK_TOKEN_RE)) {
     const tok = m[1] as string;
     out.set(stripAllHints(tok), tok);
   }

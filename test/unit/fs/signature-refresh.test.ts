@@ -64,6 +64,9 @@ describe('parseSignedLocators()', () => {
     const map = parseSignedLocators(Buffer.from(text));
     assert.deepEqual([...map.keys()], ['acbd18db4cc2f85cedef654fccc4a4d8']);
   });
+  it('treats VT as a token byte, like Go \\S', () => {
+    assert.equal(parseSignedLocators(`. ${FOO}\v 0:3:foo\n`).get('acbd18db4cc2f85cedef654fccc4a4d8'), `${FOO}\v`);
+  });
   it('an empty manifest gives an empty map', () => {
     assert.equal(parseSignedLocators('').size, 0);
   });
