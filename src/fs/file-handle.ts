@@ -179,6 +179,9 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   async readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null }): Promise<Buffer | string> {
     this.#check('read');
     const encoding = typeof options === 'string' ? options : (options?.encoding ?? null);
+    if (!this.#mode.readable) throw fsError('ErrWriteOnlyMode', 'read', this.#path);
+    const t = this.#target;
+    if (t.kind === 'node' && this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'read', this.#path);
     const size = this.#size();
     const out = Buffer.alloc(Math.max(0, size - this.#pos));
     let got = 0;
