@@ -13,6 +13,8 @@ import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessM
 import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
 import { CollectionDirent, CollectionStats } from './stats.js';
+import type { ReplacementMapInput } from './replace-segments.js';
+import { repackTree, replaceTreeSegments, type RepackOptions } from './segment-rewrite.js';
 import { SyncSupport } from './sync-support.js';
 
 /** Default (and maximum) block size: 64 MiB. */
@@ -548,6 +550,33 @@ export class CollectionFS {
   /** Save through the `source` (see {@link SyncSupport.sync}); a no-op without a source. */
   sync(options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.#sync.sync(options);
+  }
+
+  /**
+   * Go `ReplaceSegments`: point stored segments at other blocks (`"loc off len"` → `"loc off len"`).
+   * Entries whose source matches no whole stored segment are skipped with every entry targeting
+   * the same replacement block; the rest is validated before anything changes.
+   * @returns true if any segment changed
+   * @throws KeepError ERR_INVALID_ARGUMENT with the reference's texts
+   */
+  async replaceSegments(map: ReplacementMapInput): Promise<boolean> {
+    return replaceTreeSegments(this.#tree, map) > 0;
+  }
+
+  /**
+   * Go `Repack`: merge small stored blocks into bigger ones (reference planning rules) and apply
+   * the result locally; the next `sync()` sends it as `replaceSegments`. Only stored data is
+   * considered. @returns segments replaced (dryRun: number of planned groups)
+   */
+  async repack(options: RepackOptions = {}): Promise<number> {
+    const { count, mapping } = await repackTree(this.#tree, this.#tree.root, this.#core.store, options);
+    if (mapping.size > 0) this.#sync.addRepackResults(mapping);
+    return count;
+  }
+
+  /** Signature tracking state (guessed TTL, refresh count) and background refresh errors. */
+  get signatures(): SyncSupport {
+    return this.#sync;
   }
 
   /** @internal Access for SyncSupport and the repack integration. */

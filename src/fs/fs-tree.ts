@@ -275,6 +275,48 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     }
   }
 
+  /**
+   * Visit every stored segment under `node` in repack walk order (each directory's files in byte
+   * order, then its subdirectories in byte order). `visit` may return `[loc, off]` to replace the
+   * segment's locator id and offset (length is kept). Returns the number of segments replaced.
+   */
+  mapStoredSegments(node: number, visit: (loc: number, off: number, len: number) => readonly [number, number] | undefined): number {
+    let changed = 0;
+    const names = this.sortedNames(node);
+    const dirs: number[] = [];
+    for (const name of names) {
+      const child = this.childOf(node, name);
+      if (this.isDir(child)) {
+        dirs.push(child);
+        continue;
+      }
+      const list = this.#lists.get(child);
+      if (list !== undefined) {
+        const segs = list.segs;
+        for (let i = 0; i < segs.length; i++) {
+          const sg = segs[i];
+          if (!(sg instanceof StoredSeg)) continue;
+          const r = visit(sg.loc, sg.off, sg.len);
+          if (r !== undefined) {
+            segs[i] = new StoredSeg(r[0], r[1], sg.len);
+            changed++;
+          }
+        }
+        continue;
+      }
+      for (let p = this.#head[child] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+        const r = visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
+        if (r !== undefined) {
+          this.#pLoc[p] = r[0];
+          this.#pOff[p] = r[1];
+          changed++;
+        }
+      }
+    }
+    if (node === this.root || this.isDir(node)) for (const d of dirs) changed += this.mapStoredSegments(d, visit);
+    return changed;
+  }
+
   /** Replace locator id `i` by `remap[i]` in every stored segment (signature updates). */
   remapLocators(remap: Int32Array): void {
     for (let p = 0; p < this.#pCount; p++) {
