@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKeepError, KeepError } from '../../../src/errors.js';
 import { loadManifest } from '../../../src/manifest/load-manifest.js';
+import { LocatorTable } from '../../../src/manifest/locator-table.js';
 import { ManifestSyntaxError } from '../../../src/manifest/manifest-syntax-error.js';
 import { SimpleTree } from '../../../src/manifest/simple-tree.js';
 import { writeManifest } from '../../../src/manifest/write-manifest.js';
@@ -225,5 +226,43 @@ describe('loadManifest() accepted manifests', () => {
     const t2 = new SimpleTree();
     loadManifest(bytes, t2);
     assert.ok(t2.lookup('\xff') >= 0);
+  });
+});
+
+describe('loadManifest() inputs and sinks', () => {
+  it('reads a subarray of a larger buffer at its own offsets', () => {
+    const body = `. ${ACBD}+3 ${BCDE}+2 0:5:f\n`;
+    const outer = Buffer.from(`JUNK${body}MORE`, 'latin1');
+    const tree = new SimpleTree();
+    loadManifest(outer.subarray(4, 4 + body.length), tree);
+    assert.deepEqual(segmentsOf(tree, 'f'), ['acbd@0+3', 'bcde@0+2']);
+    assert.equal(tree.locators.text(1), `${BCDE}+2`);
+  });
+
+  it('LocatorTable interns byte ranges and strings to the same dense ids', () => {
+    const table = new LocatorTable();
+    const buf = Buffer.from(`x ${ACBD}+3 ${ACBD}+3 ${BCDE}+3+K@z`, 'latin1');
+    const a = table.internBytes(buf, 2, 2 + 34, 3);
+    assert.equal(table.internBytes(buf, 37, 37 + 34, 3), a);
+    const b = table.internBytes(buf, 72, buf.length, 3);
+    assert.deepEqual([a, b, table.intern(`${ACBD}+3`, 3), table.intern('other+1', 1)], [0, 1, 0, 2]);
+    assert.equal(table.internBytes(buf, 2, 2 + 34, 3), 0);
+    assert.equal(table.count, 3);
+    assert.equal(table.text(1), `${BCDE}+3+K@z`);
+    assert.equal(table.hash(1), BCDE);
+    assert.equal(table.size(2), 1);
+    assert.throws(() => table.text(3), (err: unknown) => isKeepError(err, 'ERR_INVALID_ARGUMENT'));
+  });
+
+  it('SimpleTree refuses duplicate names and wrong node kinds', () => {
+    const tree = new SimpleTree();
+    const f = tree.addFile(tree.root, 'f');
+    assert.equal(tree.parentOf(f), tree.root);
+    assert.equal(tree.parentOf(tree.root), tree.root);
+    assert.throws(() => tree.addDir(tree.root, 'f'), (err: unknown) => isKeepError(err, 'ERR_INVALID_ARGUMENT'));
+    assert.throws(() => tree.addFile(f, 'x'), (err: unknown) => isKeepError(err, 'ERR_INVALID_ARGUMENT'));
+    assert.throws(() => tree.addSegment(tree.root, 0, 0, 0), (err: unknown) => isKeepError(err, 'ERR_INVALID_ARGUMENT'));
+    assert.equal(tree.lookup('f/x'), -1);
+    assert.equal(tree.lookup('./f'), f);
   });
 });
