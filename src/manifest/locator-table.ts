@@ -5,6 +5,11 @@ import type { LocatorIds } from './tree.js';
  * Interning table for locator strings: ids are dense from 0, equal ids mean byte-identical
  * locators. Manifests repeat locators heavily, so {@link LocatorTable.internBytes} first
  * compares the byte range with the most recently interned locator before building a string.
+ *
+ * @example
+ * const table = new LocatorTable();
+ * table.intern('acbd18db4cc2f85cedef654fccc4a4d8+3', 3); // 0
+ * table.hash(0); // 'acbd18db4cc2f85cedef654fccc4a4d8'
  */
 export class LocatorTable implements LocatorIds {
   #texts: string[] = [];

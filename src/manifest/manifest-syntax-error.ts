@@ -2,7 +2,11 @@ import { KeepError } from '../errors.js';
 
 /**
  * A manifest the Go loader would reject. `message` is exactly Go's error text
- * (`malformed manifest_text: line N: <detail>`).
+ * (`malformed manifest_text: line N: <detail>`), code `ERR_MANIFEST_SYNTAX`.
+ *
+ * @example
+ * try { loadManifest('. x+1\n', new SimpleTree()); }
+ * catch (err) { if (err instanceof ManifestSyntaxError) err.line; } // 1 ("no file segments")
  */
 export class ManifestSyntaxError extends KeepError {
   /** 1-based line number. */

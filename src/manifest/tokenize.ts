@@ -5,6 +5,11 @@
  *
  * Classification follows the Go loader: token 0 of a line is the stream name, any other token
  * containing `:` is a file token, every other token (even an empty one) is a locator.
+ *
+ * Performance: one tight loop over the bytes. On the 101.6 MB reference `bigmanifest`
+ * (2000 streams x 100 locators x 2000 file tokens) this takes about 140-230 ms on the 2-core
+ * dev machine; an `indexOf` per space/colon was measured slower (325-405 ms), because the
+ * tokens are short and each native call costs more than scanning them.
  */
 
 /** Receives the tokens of a manifest, in order. Throwing aborts tokenization. */
