@@ -163,10 +163,10 @@ export class CollectionFS {
 
   /**
    * Open a file or directory. `flags`: Node strings (`r`, `r+`, `w`, `w+`, `a`, `a+`, `wx`, …) or
-   * numeric `O_*` from `node:fs` constants. New files get mode `mode | 0o755`.
+   * numeric `O_*` from `node:fs` constants. New files get mode `mode | 0o755` (default mode 0, as Go: 0o755).
    * @throws FsError ENOENT, EEXIST, ENOTDIR, EINVAL (bad flags), ENOTSUP (O_SYNC)
    */
-  async open(path: string, flags: OpenFlags = 'r', mode = 0o666): Promise<CollectionFileHandle> {
+  async open(path: string, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
     const f = flagsToNumber(flags);
     if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
     const o = this.#openNode(path, f, mode, 'open');
@@ -188,7 +188,7 @@ export class CollectionFS {
   /** Replace (or create) a file with `data` (default flag `w`). */
   async writeFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
     const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
-    const h = await this.open(path, o.flag ?? 'w', o.mode ?? 0o666);
+    const h = await this.open(path, o.flag ?? 'w', o.mode ?? 0);
     try {
       await h.writeFile(data, o.encoding ?? 'utf8');
     } finally {
