@@ -10,9 +10,6 @@ const MINUS = 0x2d;
 const DIGIT0 = 0x30;
 const INT32_MAX = 2147483647;
 const BLOCK_64MIB = 67108864;
-const INT64_MAX = 9223372036854775807n;
-/** Digit strings up to this length are exact as JS numbers. */
-const SAFE_DIGITS = 15;
 
 /**
  * Load manifest text into `sink` with the Arvados Go loader's semantics (`dirnode.loadManifest`):
@@ -40,14 +37,13 @@ export function loadManifest(text: Uint8Array | string, sink: ManifestTreeSink):
   tokenizeManifest(bytes, new Loader(bytes, sink));
 }
 
-/** A parsed decimal from a file token: `value` is exact when `big` is undefined. */
-interface Decimal {
-  value: number;
-  big: bigint | undefined;
-}
+const INT64_MAX_DIGITS = Buffer.from('9223372036854775807', 'latin1');
 
-/** Go `strconv.ParseInt(s, 10, 64)` restricted to results >= 0; undefined when rejected. */
-function parseNonNegative64(bytes: Uint8Array, start: number, end: number): Decimal | undefined {
+/**
+ * Go `strconv.ParseInt(s, 10, 64)` restricted to results >= 0: the value (inexact above
+ * 2^53, see {@link exactDecimal}), or -1 when Go would reject it or it is negative.
+ */
+function parseNonNegative64(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
   let negative = false;
   const first = bytes[i];
@@ -55,20 +51,29 @@ function parseNonNegative64(bytes: Uint8Array, start: number, end: number): Deci
     negative = first === MINUS;
     i++;
   }
-  if (i >= end) return undefined;
+  if (i >= end) return -1;
   while (i < end - 1 && bytes[i] === DIGIT0) i++; // leading zeros
-  if (end - i > 19) return undefined;
+  const digits = end - i;
+  if (digits > 19) return -1;
   let value = 0;
   for (let k = i; k < end; k++) {
     const d = bytes[k]! - DIGIT0;
-    if (d < 0 || d > 9) return undefined;
+    if (d < 0 || d > 9) return -1;
     value = value * 10 + d;
   }
-  if (negative && value !== 0) return undefined;
-  if (end - i <= SAFE_DIGITS) return { value, big: undefined };
-  const big = BigInt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', i, end));
-  if (big > INT64_MAX) return undefined;
-  return { value, big };
+  if (negative && value !== 0) return -1;
+  if (digits === 19) {
+    for (let k = 0; k < 19; k++) {
+      const diff = bytes[i + k]! - INT64_MAX_DIGITS[k]!;
+      if (diff !== 0) return diff > 0 ? -1 : value;
+    }
+  }
+  return value;
+}
+
+/** The exact value of a decimal accepted by {@link parseNonNegative64}. */
+function exactDecimal(bytes: Uint8Array, start: number, end: number): bigint {
+  return BigInt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end));
 }
 
 /** Go `strconv.ParseInt(s, 10, 32)` restricted to results >= 0; -1 when rejected. */
@@ -92,10 +97,6 @@ function parseLocatorSize(bytes: Uint8Array, start: number, end: number): number
   return value > INT32_MAX ? -1 : value;
 }
 
-function decimalText(d: Decimal): string {
-  return d.big === undefined ? String(d.value) : d.big.toString();
-}
-
 /** The per-manifest loader state; one line at a time. */
 class Loader implements ManifestTokenVisitor {
   readonly #bytes: Uint8Array;
@@ -114,6 +115,11 @@ class Loader implements ManifestTokenVisitor {
   #all64 = true;
   #lastIdx = 0;
   #files = new Map<string, number>();
+  // The file token being processed (for error messages).
+  #tokStart = 0;
+  #tokEnd = 0;
+  #colon1 = 0;
+  #colon2 = 0;
 
   constructor(bytes: Uint8Array, sink: ManifestTreeSink) {
     this.#bytes = bytes;
@@ -173,24 +179,35 @@ class Loader implements ManifestTokenVisitor {
       const token = this.#text(start, end);
       this.#fail(`bad locator ${goQuote(token)}`, token);
     }
-    const offset = colon2 < 0 ? undefined : parseNonNegative64(this.#bytes, start, colon1);
-    const length = offset === undefined ? undefined : parseNonNegative64(this.#bytes, colon1 + 1, colon2);
-    if (length === undefined || offset === undefined) {
+    const offset = colon2 < 0 ? -1 : parseNonNegative64(this.#bytes, start, colon1);
+    const length = offset < 0 ? -1 : parseNonNegative64(this.#bytes, colon1 + 1, colon2);
+    if (length < 0) {
       const token = this.#text(start, end);
       this.#fail(`bad file segment ${goQuote(token)}`, token);
     }
     this.#anyFile = true;
+    this.#tokStart = start;
+    this.#tokEnd = end;
+    this.#colon1 = colon1;
+    this.#colon2 = colon2;
     const name = this.#text(colon2 + 1, end);
     let file = this.#files.get(name);
     if (file === undefined) {
-      file = this.#resolve(name, length, start, end);
+      file = this.#resolve(name);
       if (file < 0) {
-        if (length.value === 0) return; // directory marker
-        this.#failName(name, length, 'is a directory', start, end);
+        if (length === 0) return; // directory marker
+        this.#failName('is a directory');
       }
       this.#files.set(name, file);
     }
-    this.#map(file, offset, length, start, end);
+    if (offset > Number.MAX_SAFE_INTEGER || length > Number.MAX_SAFE_INTEGER) {
+      // Go adds int64s: a wrapped (negative) range end maps nothing and raises no error.
+      const bytes = this.#bytes;
+      const rangeEnd = BigInt.asIntN(64, exactDecimal(bytes, start, colon1) + exactDecimal(bytes, colon1 + 1, colon2));
+      if (rangeEnd < 0n) return;
+      this.#failRange(); // rangeEnd >= 2^53 is beyond any stream
+    }
+    this.#map(file, offset, offset + length);
   }
 
   endLine(): void {
@@ -198,47 +215,60 @@ class Loader implements ManifestTokenVisitor {
     if (this.#count === 0) this.#fail('no locators');
   }
 
-  #failName(name: string, length: Decimal, reason: string, start: number, end: number): never {
-    this.#fail(`cannot use name ${goQuote(name)} with length ${decimalText(length)}: ${reason}`, this.#text(start, end));
+  /** The current file token as text. */
+  #token(): string {
+    return this.#text(this.#tokStart, this.#tokEnd);
   }
 
-  /** Walk intermediate path components from `node`, creating directories. */
-  #walk(node: number, parts: readonly string[], last: number, name: string, length: Decimal, start: number, end: number): number {
+  /** Fail with Go's `cannot use name %q with length %d: <reason>` for the current file token. */
+  #failName(reason: string): never {
+    const name = this.#text(this.#colon2 + 1, this.#tokEnd);
+    const length = exactDecimal(this.#bytes, this.#colon1 + 1, this.#colon2);
+    this.#fail(`cannot use name ${goQuote(name)} with length ${length}: ${reason}`, this.#token());
+  }
+
+  #failRange(): never {
+    const token = this.#token();
+    this.#fail(`invalid segment in ${this.#streamLen}-byte stream: ${goQuote(token)}`, token);
+  }
+
+  /** Walk intermediate path components `parts[0, last)` from `node`, creating directories. */
+  #walk(node: number, parts: readonly string[], last: number): number {
     const sink = this.#sink;
     for (let i = 0; i < last; i++) {
       const part = parts[i]!;
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (node === sink.root) this.#failName(name, length, 'invalid argument', start, end);
+        if (node === sink.root) this.#failName('invalid argument');
         node = sink.parentOf(node);
         continue;
       }
       const child = sink.childOf(node, part);
       if (child < 0) node = sink.addDir(node, part);
-      else if (!sink.isDir(child)) this.#failName(name, length, 'file already exists', start, end);
+      else if (!sink.isDir(child)) this.#failName('file already exists');
       else node = child;
     }
     return node;
   }
 
-  /** Go `createFileAndParents`: the file node, or -1 for a `.` marker. */
-  #resolve(name: string, length: Decimal, start: number, end: number): number {
+  /** Go `createFileAndParents` for the raw token name: the file node, or -1 for a `.` marker. */
+  #resolve(name: string): number {
     const sink = this.#sink;
     if (this.#streamDir < 0) {
       const parts = this.#streamParts;
-      this.#streamDir = this.#walk(sink.root, parts, parts.length, name, length, start, end);
+      this.#streamDir = this.#walk(sink.root, parts, parts.length);
     }
     const parts = name.includes('\\') || name.includes('/') ? manifestUnescape(name).split('/') : [name];
-    const dir = this.#walk(this.#streamDir, parts, parts.length - 1, name, length, start, end);
+    const dir = this.#walk(this.#streamDir, parts, parts.length - 1);
     const base = parts[parts.length - 1]!;
     if (base === '.') return -1;
     if (base === '' || base === '..') {
       const path = goQuoteList([...this.#streamParts, ...parts]);
-      this.#failName(name, length, `invalid file part ${goQuote(base)} in path ${path}`, start, end);
+      this.#failName(`invalid file part ${goQuote(base)} in path ${path}`);
     }
     const child = sink.childOf(dir, base);
     if (child < 0) return sink.addFile(dir, base);
-    if (sink.isDir(child)) this.#failName(name, length, 'cannot rename file to overwrite existing directory', start, end);
+    if (sink.isDir(child)) this.#failName('cannot rename file to overwrite existing directory');
     return child;
   }
 
@@ -262,24 +292,15 @@ class Loader implements ManifestTokenVisitor {
     return lo;
   }
 
-  /** Map the stream range of a file token onto blocks and append the segments. */
-  #map(file: number, offset: Decimal, length: Decimal, start: number, end: number): void {
-    if (offset.big !== undefined || length.big !== undefined) {
-      // Go adds int64s: a wrapped (negative) range end maps nothing and raises no error.
-      const rangeEnd = BigInt.asIntN(64, BigInt(decimalText(offset)) + BigInt(decimalText(length)));
-      if (rangeEnd < 0n) return;
-      if (rangeEnd > BigInt(this.#streamLen)) this.#failRange(start, end);
-    }
-    const off = offset.value;
-    const rangeEnd = off + length.value;
-    if (rangeEnd > this.#streamLen) this.#failRange(start, end);
+  /** Map the stream range `[off, rangeEnd)` onto blocks and append the segments to `file`. */
+  #map(file: number, off: number, rangeEnd: number): void {
+    if (rangeEnd > this.#streamLen) this.#failRange();
     const count = this.#count;
     const starts = this.#starts;
     const sizes = this.#sizes;
     const locs = this.#locs;
     const sink = this.#sink;
-    let i = this.#firstBlock(off);
-    for (; i < count; i++) {
+    for (let i = this.#firstBlock(off); i < count; i++) {
       const size = sizes[i]!;
       if (size === 0) continue;
       const blockStart = starts[i]!;
@@ -292,10 +313,5 @@ class Loader implements ManifestTokenVisitor {
       this.#lastIdx = i;
       if (blockEnd >= rangeEnd) break;
     }
-  }
-
-  #failRange(start: number, end: number): never {
-    const token = this.#text(start, end);
-    this.#fail(`invalid segment in ${this.#streamLen}-byte stream: ${goQuote(token)}`, token);
   }
 }
