@@ -136,7 +136,7 @@ export class CollectionFS {
     if (base === '..') return { node: tree.parentOf(parent), ...acc, append };
     let node = tree.childOf(parent, base);
     if (node < 0 && parent === tree.root && base === COLLECTION_RECORD_NAME) node = GETTER;
-    if (node < 0) {
+    if (node === -1) {
       if ((flags & O_CREAT) === 0) throw fsError('ErrNotExist', syscall, userPath);
       const now = Date.now();
       node = tree.newFile(base, (perm | 0o755) & 0o7777, now);
@@ -175,6 +175,8 @@ export class CollectionFS {
   }
 
   /** Read a whole file (a string when an encoding is given). */
+  async readFile(path: string, options: BufferEncoding | { encoding: BufferEncoding; flag?: OpenFlags }): Promise<string>;
+  async readFile(path: string, options?: { encoding?: null; flag?: OpenFlags }): Promise<Buffer>;
   async readFile(path: string, options?: BufferEncoding | { encoding?: BufferEncoding | null; flag?: OpenFlags }): Promise<Buffer | string> {
     const flag = typeof options === 'object' ? (options.flag ?? 'r') : 'r';
     const h = await this.open(path, flag);
