@@ -198,3 +198,85 @@ describe('loadManifest() robustness', () => {
     );
   });
 });
+
+/** One generated line: block sizes and file tokens [offset, length, name]. */
+type GenLine = { stream: string; sizes: number[]; tokens: Array<[number, number, string]> };
+
+const genLineArb: fc.Arbitrary<GenLine> = fc
+  .record({
+    stream: fc.constantFrom('.', './d'),
+    sizes: fc.array(fc.constantFrom<number>(0, 1, 3, 5, 67108864), { minLength: 1, maxLength: 6 }),
+  })
+  .chain(({ stream, sizes }) => {
+    const total = sizes.reduce((a: number, b: number) => a + b, 0);
+    const pos = fc.oneof(fc.integer({ min: 0, max: total + 1 }), fc.constantFrom(0, 1, 3, 67108863, 67108864, total));
+    const token = fc.tuple(pos, fc.oneof(fc.integer({ min: 0, max: 8 }), fc.constantFrom(0, 67108864, total)), fc.constantFrom('a', 'b', 'c'));
+    return fc.array(token, { minLength: 1, maxLength: 8 }).map((tokens) => ({ stream, sizes, tokens }));
+  });
+
+/**
+ * The Go loader's block mapping written as the plain linear scan of the original Go code
+ * (rewinding to block 0 when a token starts before the current position): the oracle.
+ */
+function modelSegments(lines: GenLine[]): { files: Map<string, string[]>; error: string | null } {
+  const files = new Map<string, string[]>();
+  for (const [li, line] of lines.entries()) {
+    let pos = 0;
+    let idx = 0;
+    for (const [offset, length, name] of line.tokens) {
+      const key = `${line.stream}/${name}`;
+      const segs = files.get(key) ?? [];
+      files.set(key, segs);
+      if (pos > offset) [idx, pos] = [0, 0];
+      for (; idx < line.sizes.length; idx++) {
+        const size = line.sizes[idx]!;
+        const next = pos + size;
+        if (next <= offset || size === 0) {
+          pos = next;
+          continue;
+        }
+        if (pos >= offset + length) break;
+        const blkOff = pos < offset ? offset - pos : 0;
+        let blkLen = size - blkOff;
+        if (pos + blkOff + blkLen > offset + length) blkLen = offset + length - pos - blkOff;
+        segs.push(`${idx}@${blkOff}+${blkLen}`);
+        if (next > offset + length) break;
+        pos = next;
+      }
+      if (idx === line.sizes.length && pos < offset + length) {
+        return { files, error: `line ${li + 1}: invalid segment in ${pos}-byte stream: "${offset}:${length}:${name}"` };
+      }
+    }
+  }
+  return { files, error: null };
+}
+
+describe('loadManifest() block mapping', () => {
+  it('equals the linear-scan model of the Go loader (fast path, binary search, continuation)', () => {
+    fc.assert(
+      fc.property(fc.array(genLineArb, { minLength: 1, maxLength: 3 }), (lines) => {
+        // Block i of a line gets a locator naming its index, so segments can be compared by index.
+        const text = lines
+          .map((l) => `${l.stream} ${l.sizes.map((s, i) => `${String(i).padStart(32, '0')}+${s}`).join(' ')} ${l.tokens.map(([o, n, f]) => `${o}:${n}:${f}`).join(' ')}\n`)
+          .join('');
+        const expected = modelSegments(lines);
+        const tree = new SimpleTree();
+        let error: string | null = null;
+        try {
+          loadManifest(text, tree);
+        } catch (err: unknown) {
+          if (!(err instanceof ManifestSyntaxError)) throw err;
+          error = err.message.replace('malformed manifest_text: ', '');
+        }
+        assert.equal(error, expected.error);
+        if (error !== null) return;
+        for (const [key, segs] of expected.files) {
+          const node = tree.lookup(key);
+          const got = tree.segments(node).map((s) => `${Number(s.locator.slice(0, 32))}@${s.offset}+${s.length}`);
+          assert.deepEqual(got, segs, key);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
