@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { isKeepError } from '../../../src/errors.js';
+import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import { CollectionFS } from '../../../src/fs/collection-fs.js';
 import {
   describeChange,
   formatBlockSegment,
@@ -190,5 +192,62 @@ describe('planSegmentReplacement()', () => {
     const r = plan.lookup(loc(1), 0, 1);
     assert.ok(r);
     assert.deepEqual(describeChange(seg(loc(1), 0, 1), r), ['93b885adfe0da089cdf634904fd59f71 0 1', { locator: loc(3), offset: 2, length: 1 }]);
+  });
+});
+
+describe('CollectionFS.replaceSegments() (TestReplaceSegments_*)', () => {
+  /** A store holding the fake blocks (i zero bytes) and a filesystem loaded from `manifest`. */
+  async function setup(manifest: string): Promise<CollectionFS> {
+    const store = new MemoryStore();
+    for (let i = 1; i < 10; i++) await store.put(Buffer.alloc(i));
+    return CollectionFS.load(manifest, { store });
+  }
+
+  it('happy path: two segments merge into one block and still read back', async () => {
+    const fs = await setup(`. ${loc(1)} ${loc(2)} 0:3:file3\n`);
+    assert.equal(await fs.replaceSegments({ [`${loc(1)} 0 1`]: `${loc(3)} 0 1`, [`${loc(2)} 0 2`]: `${loc(3)} 1 2` }), true);
+    assert.equal(await fs.marshalManifest(), `. ${loc(3)} 0:3:file3\n`);
+    assert.deepEqual(await fs.readFile('file3'), Buffer.alloc(3));
+  });
+
+  it('invalid offset: error, nothing changes', async () => {
+    const fs = await setup(`. ${loc(1)} ${loc(2)} 0:3:file3\n`);
+    await assert.rejects(fs.replaceSegments({ [`${loc(1)} 0 1`]: `${loc(3)} 0 1`, [`${loc(2)} 0 2`]: `${loc(3)} 2 2` }), {
+      message: 'invalid replacement: offset 2 + length 2 > block size 3',
+    });
+    assert.equal(await fs.marshalManifest(), `. ${loc(1)} ${loc(2)} 0:3:file3\n`);
+  });
+
+  it('length mismatch: error, nothing changes', async () => {
+    const fs = await setup(`. ${loc(1)} ${loc(2)} 0:3:file3\n`);
+    await assert.rejects(fs.replaceSegments({ [`${loc(1)} 0 1`]: `${loc(3)} 0 1`, [`${loc(2)} 0 2`]: `${loc(3)} 0 3` }), {
+      message: 'mismatched length: replacing segment length 2 with segment length 3',
+    });
+    assert.equal(await fs.marshalManifest(), `. ${loc(1)} ${loc(2)} 0:3:file3\n`);
+  });
+
+  it('skip unreferenced: only the independent replacement is applied', async () => {
+    const fs = await setup(`. ${loc(6)} ${loc(5)} 0:1:f1 1:2:f2 3:3:f3 6:5:f5\n`);
+    const changed = await fs.replaceSegments({
+      [`${loc(1)} 0 1`]: `${loc(7)} 0 1`,
+      [`${loc(2)} 0 2`]: `${loc(7)} 1 2`,
+      [`${loc(6)} 3 3`]: `${loc(7)} 3 3`,
+      [`${loc(5)} 0 5`]: `${loc(8)} 0 5`,
+    });
+    assert.equal(changed, true);
+    assert.equal(await fs.marshalManifest(), `. ${loc(6)} ${loc(8)} 0:1:f1 1:2:f2 3:3:f3 6:5:f5\n`);
+    assert.deepEqual(await fs.readFile('f5'), Buffer.alloc(5));
+  });
+
+  it('skip incomplete segment: nothing changes and there is no error', async () => {
+    const fs = await setup(`. ${loc(2)} 0:2:f\n`);
+    assert.equal(await fs.replaceSegments({ [`${loc(2)} 0 1`]: `${loc(3)} 0 1` }), false);
+    assert.equal(await fs.marshalManifest(), `. ${loc(2)} 0:2:f\n`);
+  });
+
+  it('replaces shared segments in every file and directory', async () => {
+    const fs = await setup(`. ${loc(4)} 0:4:a\n./d ${loc(4)} 0:4:b 0:4:c\n`);
+    assert.equal(await fs.replaceSegments({ [`${loc(4)} 0 4`]: `${loc(9)} 5 4` }), true);
+    assert.equal(await fs.marshalManifest(), `. ${loc(9)} 5:4:a\n./d ${loc(9)} 5:4:b 5:4:c\n`);
   });
 });
