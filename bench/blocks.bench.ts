@@ -1,0 +1,217 @@
+/**
+ * Block storage benchmark (`npm run bench -- blocks [size]`, size like 2G, 512M; default 2 GiB).
+ * Every figure is printed with a ratio against a baseline measured in the same run:
+ * - put: DirectoryStore.put of 64 MiB random blocks (4 in flight; gets 2) vs plain node:fs
+ *   "md5 + write + fdatasync" of the same bytes, one block at a time;
+ * - get: DirectoryStore.get (verify off) vs fs.readFile of the same files; verified get vs
+ *   fs.readFile + md5;
+ * - ranged 1 MiB reads at random offsets from a ReadCache holding the blocks vs slicing the same
+ *   in-memory blocks directly;
+ * - keep protocol: the same put/get through KeepClient → keep server (over a DirectoryStore) on
+ *   127.0.0.1, as a ratio of the direct DirectoryStore figures.
+ * Each pair is run in alternating rounds (KEEPFS_BENCH_ROUNDS, default 3) and the best time of each
+ * side is kept: this VM's disk and CPU figures vary by 2× from run to run.
+ * Temp files go to os.tmpdir() (override with KEEPFS_BENCH_DIR) and are removed at the end.
+ */
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DirectoryStore } from '../src/blocks/directory-store.js';
+import { KeepClient } from '../src/blocks/keep-client.js';
+import { ReadCache } from '../src/blocks/read-cache.js';
+import { startKeepServer } from '../src/server/keep/keep-server.js';
+
+const MiB = 1 << 20;
+const BLOCK = 64 * MiB;
+/** Puts in flight (Arvados' concurrentWriters default) and gets in flight (one per core here). */
+const PUT_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_PUT_IN_FLIGHT'] ?? 4);
+const GET_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_GET_IN_FLIGHT'] ?? 2);
+const RANGED_SECONDS = 3;
+
+function parseSize(arg: string | undefined): number {
+  if (arg === undefined) return 2048 * MiB;
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(arg);
+  if (!m) throw new Error(`Cannot parse size "${arg}" (use e.g. 2G, 512M)`);
+  const unit = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[(m[2] ?? '').toUpperCase()] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const fmtRate = (bytes: number, ms: number): string => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
+const ratio = (x: number, base: number): string => `${(x / base).toFixed(2)}×`;
+
+/** Run `fn` over `items` with at most `n` in flight. */
+async function pooled<T>(items: readonly T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  }));
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+interface Row {
+  name: string;
+  figure: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+const rows: Row[] = [];
+
+function report(row: Row): void {
+  rows.push(row);
+  process.stdout.write(`${row.name.padEnd(44)} ${row.figure.padStart(14)}  baseline ${row.baseline.padStart(14)}  ratio ${row.ratio.padStart(6)}  target ${row.target}\n`);
+}
+
+async function baselinePut(dir: string, blocks: readonly Uint8Array[]): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const data = blocks[i] as Uint8Array;
+    const hash = createHash('md5').update(data).digest('hex');
+    const path = join(dir, hash);
+    const fh = await open(path, 'w');
+    try {
+      await fh.write(data, 0, data.byteLength, 0);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    paths.push(path);
+  }
+  return paths;
+}
+
+/**
+ * KeepClient → keep server figures, as ratios of the direct DirectoryStore figures.
+ * (Put/get through the keep protocol on 127.0.0.1, server over its own DirectoryStore.)
+ */
+async function benchKeepProtocol(root: string, blocks: readonly Uint8Array[], total: number, direct: { putMs: number; getMs: number }): Promise<void> {
+  const store = await DirectoryStore.open({ root, minFreeBytes: 0 });
+  const server = await startKeepServer({ store });
+  try {
+    const client = new KeepClient({ services: [{ url: server.url }], replicas: 1 });
+    const locators: string[] = new Array<string>(blocks.length);
+    const putMs = await timed(() => pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
+      locators[i] = (await client.put(b)).locator;
+    }));
+    report({ name: 'put via KeepClient → keep server', figure: fmtRate(total, putMs), baseline: fmtRate(total, direct.putMs), ratio: ratio(direct.putMs, putMs), target: '>= 0.7× (direct put)' });
+    const getMs = await timed(() => pooled(locators, GET_IN_FLIGHT, async (l) => {
+      await client.get(l);
+    }));
+    report({ name: 'get via KeepClient → keep server (verified)', figure: fmtRate(total, getMs), baseline: fmtRate(total, direct.getMs), ratio: ratio(direct.getMs, getMs), target: '>= 0.7× (direct verified get)' });
+  } finally {
+    await server.close();
+  }
+}
+
+/** Best (lowest) time of `rounds` alternating runs of a baseline and a candidate. */
+async function alternate(rounds: number, baseline: (round: number) => Promise<void>, candidate: (round: number) => Promise<void>): Promise<{ baseMs: number; ms: number }> {
+  let baseMs = Number.POSITIVE_INFINITY;
+  let ms = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    baseMs = Math.min(baseMs, await timed(() => baseline(r)));
+    ms = Math.min(ms, await timed(() => candidate(r)));
+  }
+  return { baseMs, ms };
+}
+
+async function main(): Promise<void> {
+  const total = parseSize(process.argv[2]);
+  const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 3);
+  const count = Math.ceil(total / BLOCK);
+  process.stdout.write(`blocks benchmark: ${(total / MiB).toFixed(0)} MiB as ${count} block(s) of up to 64 MiB, ${PUT_IN_FLIGHT} puts / ${GET_IN_FLIGHT} gets in flight, best of ${rounds} alternating rounds\n`);
+  const blocks: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = new Uint8Array(Math.min(BLOCK, total - i * BLOCK));
+    randomFillSync(b);
+    blocks.push(b);
+  }
+  const base = await mkdtemp(join(process.env['KEEPFS_BENCH_DIR'] ?? tmpdir(), 'keepfs-bench-blocks-'));
+  try {
+    // put: each round writes into fresh directories, removed before the next round.
+    const locators: string[] = new Array<string>(count);
+    let store: DirectoryStore | undefined;
+    const put = await alternate(rounds, async (r) => {
+      await rm(join(base, `plain-${r - 1}`), { recursive: true, force: true });
+      await mkdir(join(base, `plain-${r}`));
+      await baselinePut(join(base, `plain-${r}`), blocks);
+    }, async (r) => {
+      if (store !== undefined) await rm(store.root, { recursive: true, force: true });
+      store = await DirectoryStore.open({ root: join(base, `store-${r}`), minFreeBytes: 0 });
+      const s = store;
+      await pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
+        locators[i] = (await s.put(b)).locator;
+      });
+    });
+    await rm(join(base, `plain-${rounds - 1}`), { recursive: true, force: true });
+    report({ name: 'DirectoryStore.put (64 MiB blocks)', figure: fmtRate(total, put.ms), baseline: fmtRate(total, put.baseMs), ratio: ratio(put.baseMs, put.ms), target: '>= 0.9× (md5+write+fsync)' });
+    if (store === undefined) throw new Error('no store');
+    const st = store;
+
+    // get: page cache warm for both; the baseline reads the store's own files.
+    const storeFiles = locators.map((l) => join(st.root, l.slice(0, 3), l.slice(0, 32)));
+    const raw = await alternate(rounds, async () => {
+      for (const p of storeFiles) await readFile(p);
+    }, () => pooled(locators, GET_IN_FLIGHT, async (l) => {
+      await st.get(l, { verify: false });
+    }));
+    report({ name: 'DirectoryStore.get (verify off)', figure: fmtRate(total, raw.ms), baseline: fmtRate(total, raw.baseMs), ratio: ratio(raw.baseMs, raw.ms), target: '>= 0.9× (fs.readFile)' });
+    const verified = await alternate(rounds, async () => {
+      for (const p of storeFiles) createHash('md5').update(await readFile(p)).digest('hex');
+    }, () => pooled(locators, GET_IN_FLIGHT, async (l) => {
+      await st.get(l);
+    }));
+    report({ name: 'DirectoryStore.get (md5 verified)', figure: fmtRate(total, verified.ms), baseline: fmtRate(total, verified.baseMs), ratio: ratio(verified.baseMs, verified.ms), target: '>= 0.9× (fs.readFile + md5)' });
+
+    // ranged 1 MiB reads at random offsets from cached blocks vs slicing the same memory.
+    const cache = new ReadCache(st, { maxBytes: total + BLOCK });
+    await pooled(locators, GET_IN_FLIGHT, async (l) => {
+      await cache.get(l, { offset: 0, length: 1 });
+    });
+    const pick = (): [number, number] => {
+      const i = Math.floor(Math.random() * count);
+      return [i, Math.floor(Math.random() * Math.max(1, (blocks[i] as Uint8Array).byteLength - MiB))];
+    };
+    const sliceDirect = async (i: number, off: number): Promise<Uint8Array> => (blocks[i] as Uint8Array).slice(off, off + MiB);
+    let ops = 0;
+    let baseOps = 0;
+    let ms = 0;
+    let baseMs = 0;
+    for (let r = 0; r < rounds * 4; r++) {
+      const sliceMs = (RANGED_SECONDS * 1000) / (rounds * 4);
+      baseMs += await timed(async () => {
+        for (const until = performance.now() + sliceMs; performance.now() < until; baseOps++) {
+          const [i, off] = pick();
+          await sliceDirect(i, off);
+        }
+      });
+      ms += await timed(async () => {
+        for (const until = performance.now() + sliceMs; performance.now() < until; ops++) {
+          const [i, off] = pick();
+          await cache.get(locators[i] as string, { offset: off, length: MiB });
+        }
+      });
+    }
+    const opsPerS = ops / (ms / 1000);
+    const baseOpsPerS = baseOps / (baseMs / 1000);
+    report({ name: 'ReadCache ranged 1 MiB reads (cached)', figure: `${opsPerS.toFixed(0)} ops/s`, baseline: `${baseOpsPerS.toFixed(0)} ops/s`, ratio: ratio(opsPerS, baseOpsPerS), target: 'report (baseline: slice of the same memory)' });
+    const stats = cache.stats();
+    process.stdout.write(`  cache: ${stats.hits} hits, ${stats.misses} misses, ${stats.fetches} fetches, ${(stats.memoryBytes / MiB).toFixed(0)} MiB held\n`);
+    cache.clearMemory();
+
+    await benchKeepProtocol(join(base, 'keep'), blocks, total, { putMs: put.ms, getMs: verified.ms });
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+await main();
