@@ -104,6 +104,7 @@ function isPairIterable(
 /** The validated decisions of {@link planSegmentReplacement}. */
 export class SegmentReplacementPlan {
   readonly #todo: Map<string, SegmentReplacement>;
+  readonly #applied = new Set<string>();
 
   /** @internal built by planSegmentReplacement */
   constructor(todo: Map<string, SegmentReplacement>) {
@@ -122,7 +123,19 @@ export class SegmentReplacementPlan {
    */
   lookup(locator: string, offset: number, length: number): SegmentReplacement | undefined {
     if (this.#todo.size === 0) return undefined;
-    return this.#todo.get(segmentKey(locator, offset, length));
+    const key = segmentKey(locator, offset, length);
+    const r = this.#todo.get(key);
+    if (r !== undefined) this.#applied.add(key);
+    return r;
+  }
+
+  /**
+   * Number of distinct source segments that {@link lookup} has matched so far: the reference's
+   * `len(changed)`, i.e. what `Repack` returns and what decides ReplaceSegments' boolean. A
+   * segment shared by several files (same hash, offset and length) counts once.
+   */
+  get appliedCount(): number {
+    return this.#applied.size;
   }
 
   /** The planned replacements keyed by normalised source key (read-only view). */

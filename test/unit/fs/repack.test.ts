@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { isKeepError } from '../../../src/errors.js';
 import type { BlockStore, GetOptions, PutOptions, PutResult } from '../../../src/blocks/block-store.js';
 import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import { CollectionFS } from '../../../src/fs/collection-fs.js';
+import { MemoryCollectionSource } from '../../../src/fs/collection-source.js';
 import { planRepack, type RepackSegment } from '../../../src/fs/repack-plan.js';
 import { mappingPairs, mergePendingRepack, repackData, toReplaceSegmentsRecord } from '../../../src/fs/repack-data.js';
 import { planSegmentReplacement, segmentKey, type BlockSegment } from '../../../src/fs/replace-segments.js';
@@ -294,3 +296,83 @@ describe('pending replace_segments map', () => {
     assert.deepEqual(rec, { [`${'a'.repeat(32)} 0 10`]: `${B} 5 10` });
   });
 });
+
+/** `n` distinct contents of `size` bytes each, stored; returns contents and locators. */
+async function smallBlocks(store: MemoryStore, n: number, size: number, tag: string): Promise<{ data: Buffer[]; locs: string[] }> {
+  const data = Array.from({ length: n }, (_, i) => Buffer.alloc(size, `${tag}${i}:`));
+  const locs: string[] = [];
+  for (const d of data) locs.push((await store.put(d)).locator);
+  return { data, locs };
+}
+/** A one-stream manifest with one file per block: `<prefix>00`, `<prefix>01`, … */
+function streamOf(name: string, locs: string[], size: number, prefix: string): string {
+  const files = locs.map((_, i) => `${i * size}:${size}:${prefix}${String(i).padStart(2, '0')}`);
+  return `${name} ${locs.join(' ')} ${files.join(' ')}\n`;
+}
+const blockTokens = (manifest: string): string[] => manifest.split(/[ \n]/).filter((t) => /^[0-9a-f]{32}\+/.test(t));
+
+describe('CollectionFS.repack()', () => {
+  it('merges 40 blocks of 100 B into one block; files read back unchanged', async () => {
+    const store = new MemoryStore();
+    const { data, locs } = await smallBlocks(store, 40, 100, 'x');
+    const fs = await CollectionFS.load(streamOf('.', locs, 100, 'f'), { store });
+    assert.equal(await fs.repack({ dryRun: true }), 1);
+    assert.equal(blockTokens(await fs.marshalManifest()).length, 40, 'dryRun changes nothing');
+    assert.equal(await fs.repack({ full: true }), 0, 'full mode: 4000 B is below 32 MiB');
+    assert.equal(await fs.repack(), 40);
+    const text = await fs.marshalManifest();
+    assert.equal(new Set(blockTokens(text)).size, 1);
+    assert.match(text, /^\. [0-9a-f]{32}\+4000 0:100:f00 100:100:f01 /);
+    for (let i = 0; i < 40; i++) assert.deepEqual(await fs.readFile(`f${String(i).padStart(2, '0')}`), data[i]);
+    assert.equal(await fs.repack(), 0, 'nothing left to merge');
+  });
+
+  it('packs sibling files before subdirectories (walk order), whatever the manifest order', async () => {
+    const store = new MemoryStore();
+    const sub = await smallBlocks(store, 6, 100, 'sub');
+    const top = await smallBlocks(store, 6, 100, 'top');
+    const fs = await CollectionFS.load(streamOf('./b', sub.locs, 100, 's') + streamOf('.', top.locs, 100, 't'), { store });
+    const text0 = await fs.marshalManifest();
+    assert.ok(text0.startsWith('. '), 'root stream first after marshal');
+    assert.equal(await fs.repack(), 12);
+    const merged = blockTokens(await fs.marshalManifest())[0] as string;
+    const bytes = Buffer.from(await store.get(merged));
+    assert.deepEqual(bytes, Buffer.concat([...top.data, ...sub.data]));
+  });
+
+  it('leaves unflushed data alone and only merges stored blocks', async () => {
+    const store = new MemoryStore();
+    const { locs } = await smallBlocks(store, 11, 100, 'y');
+    const fs = await CollectionFS.load(streamOf('.', locs, 100, 'f'), { store });
+    await fs.writeFile('zz-unflushed', 'still in memory');
+    assert.equal(await fs.repack(), 11);
+    assert.equal(await fs.readFile('zz-unflushed', 'utf8'), 'still in memory');
+  });
+
+  it('then sync() sends the mapping as replaceSegments, with chains collapsed', async () => {
+    const store = new MemoryStore();
+    const first = await smallBlocks(store, 11, 100, 'a');
+    const source = new MemoryCollectionSource({ manifestText: streamOf('.', first.locs, 100, 'a') });
+    const fs = await CollectionFS.load((await source.fetch()).manifestText, { store, source, blockSize: 1100 });
+    assert.equal(await fs.repack(), 11);
+    const x = blockTokens(await fs.marshalManifest())[0] as string;
+    // Fifteen 1100-byte files, each flushed as its own block; a second repack merges X with them.
+    for (let i = 0; i < 15; i++) await fs.writeFile(`b${String(i).padStart(2, '0')}`, Buffer.alloc(1100, `b${i}`));
+    await fs.flush('', { shortBlocks: true });
+    assert.equal(await fs.repack(), 26);
+    const y = blockTokens(await fs.marshalManifest())[0] as string;
+    assert.notEqual(x, y);
+    await fs.sync();
+    assert.equal(source.saveCount, 1);
+    const sent = source.saves[0]?.replaceSegments ?? {};
+    for (let i = 0; i < 11; i++) {
+      const key = `${stripHints(first.locs[i] as string)} 0 100`;
+      assert.equal(sent[key], `${y} ${i * 100} 100`, `chain collapsed for ${key}`);
+    }
+    assert.equal(sent[`${stripHints(x)} 0 100`], `${y} 0 100`);
+    assert.equal(source.manifestText, await fs.marshalManifest());
+    await fs.sync();
+    assert.equal(source.saveCount, 1, 'nothing pending, PDH unchanged: no second save');
+  });
+});
+const stripHints = (l: string): string => l.slice(0, 32);

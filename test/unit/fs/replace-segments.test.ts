@@ -183,6 +183,14 @@ describe('planSegmentReplacement()', () => {
     assert.deepEqual(apply(before, { [`${loc(2)} 0 1`]: `${loc(3)} 0 1` }), before);
   });
 
+  it('appliedCount counts distinct matched source segments', () => {
+    const segs = [seg(loc(1), 0, 1), seg(loc(1), 0, 1), seg(loc(2), 0, 2), seg(loc(4), 0, 4)];
+    const plan = planSegmentReplacement(segs, { [`${loc(1)} 0 1`]: `${loc(3)} 0 1`, [`${loc(2)} 0 2`]: `${loc(3)} 1 2` });
+    assert.equal(plan.appliedCount, 0);
+    for (const s of segs) plan.lookup(s.locator, s.offset, s.length);
+    assert.equal(plan.appliedCount, 2);
+  });
+
   it('an empty map plans nothing', () => {
     assert.equal(planSegmentReplacement([seg(loc(2), 0, 2)], {}).size, 0);
   });
