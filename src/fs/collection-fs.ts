@@ -44,6 +44,8 @@ export interface CollectionFSOptions {
   uuid?: string;
   /** mtime (ms) of loaded nodes (default now). */
   modifiedAtMs?: number;
+  /** Clock for signature expiry decisions, ms since the epoch (default `Date.now`). */
+  now?: () => number;
 }
 
 type OpenFlags = string | number;
@@ -77,7 +79,7 @@ export class CollectionFS {
     this.#core = core;
     this.#tree = core.tree;
     this.#uuid = options.uuid ?? '';
-    this.#sync = new SyncSupport(core, options.source, this);
+    this.#sync = new SyncSupport(core, options.source, this, options.now !== undefined ? { now: options.now } : {});
   }
 
   /**

@@ -115,9 +115,12 @@ export class SyncSupport {
     let needSync = false;
     let background = false;
     const all = (): Iterable<string> => {
-      const out: string[] = [];
-      for (let id = 0; id < table.count; id++) out.push(table.text(id));
-      return out;
+      const used = new Set<number>();
+      this.#core.tree.mapStoredSegments(this.#core.tree.root, (loc) => {
+        used.add(loc);
+        return undefined;
+      });
+      return [...used].map((id) => table.text(id));
     };
     for (const id of new Set(ids)) {
       const d = this.#tracker.decide(table.text(id), all);
