@@ -4,6 +4,9 @@ import { signLocator, signatureExpiry, verifyLocatorSignature } from '../../../s
 import { stripAllHints } from '../../../src/manifest/locator.js';
 import { parseSignedLocators, SignatureTracker, signatureTimeLeft, type SignatureTtlState } from '../../../src/fs/signature-tracker.js';
 import { MemoryCollectionSource } from '../../../src/fs/collection-source.js';
+import { CollectionFS } from '../../../src/fs/collection-fs.js';
+import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import { signManifest } from '../../../src/manifest/signature.js';
 
 const KEY = 'zfhgfenhffzltr9dixws36j1yhksjoll2grmku38mi7yxd66h5j4q9w4jzanezacp8s6q0ro3hxakfye02152hncy6zml2ed0uc';
 const TOKEN = '3kg6k6lzmp9kj5cpkcoxie963cmvjahbt2fod9zru30k1jqdmi';
@@ -244,5 +247,67 @@ describe('signature refresh through a CollectionSource (TestRefreshSignatures)',
     await new Promise((r) => setImmediate(r));
     assert.equal(source.fetchCount, 1);
     for (const loc of segs.values()) assert.ok((signatureExpiry(loc) as number) * 1000 > now + HOUR);
+  });
+});
+
+describe('CollectionFS signature refresh (TestRefreshSignatures, real clock)', () => {
+  const plain = `. ${FOO} ${BAR} 0:3:foo 3:3:bar\n`;
+  const signedText = (expirySeconds: number): string =>
+    Buffer.from(signManifest(plain, { key: KEY, token: TOKEN, expiry: expirySeconds, ttlSeconds: 7200 })).toString('utf8');
+  const expiries = (manifest: string): number[] =>
+    manifest
+      .split(/[ \n]/)
+      .filter((t) => /^[0-9a-f]{32}\+/.test(t))
+      .map((t) => signatureExpiry(t) ?? -1);
+
+  async function setup(expirySeconds: number): Promise<{ fs: CollectionFS; source: MemoryCollectionSource }> {
+    const store = new MemoryStore();
+    await store.put(Buffer.from('foo'));
+    await store.put(Buffer.from('bar'));
+    const source = new MemoryCollectionSource({ manifestText: plain, key: KEY, token: TOKEN, ttlSeconds: 7200 });
+    const fs = await CollectionFS.load(signedText(expirySeconds), { store, source });
+    return { fs, source };
+  }
+
+  it('an expired signature is refreshed synchronously before the read, for every file', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const { fs, source } = await setup(nowS - 10);
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    assert.equal(source.fetchCount, 1);
+    const after = expiries(await fs.marshalManifest());
+    assert.equal(after.length, 2);
+    for (const e of after) assert.ok(e > nowS + 3600, `expiry ${e} refreshed`);
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
+    assert.equal(source.fetchCount, 1, 'fresh signatures need no further refresh');
+  });
+
+  it('a 2-minute expiry with a guessed TTL of 1 h is refreshed in the background', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const { fs, source } = await setup(nowS + 3600);
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    assert.equal(source.fetchCount, 0, 'plenty of time left');
+    fs.signatures.updateSignatures(signedText(nowS + 120));
+    fs.signatures.tracker.resetHold();
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
+    for (let i = 0; i < 20 && source.fetchCount === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(source.fetchCount, 1);
+    for (const e of expiries(await fs.marshalManifest())) assert.ok(e > nowS + 3600, `expiry ${e} refreshed`);
+  });
+
+  it('a failed synchronous refresh does not fail the read', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const { fs, source } = await setup(nowS - 10);
+    source.failNext('fetch');
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    assert.equal(source.fetchCount, 1);
+  });
+
+  it('without a source, expired signatures are read as they are', async () => {
+    const store = new MemoryStore();
+    await store.put(Buffer.from('foo'));
+    await store.put(Buffer.from('bar'));
+    const fs = await CollectionFS.load(signedText(Math.floor(Date.now() / 1000) - 10), { store });
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
   });
 });
