@@ -5,6 +5,9 @@ import { isKeepError } from '../../../src/errors.js';
 import { portableDataHash } from '../../../src/manifest/portable-data-hash.js';
 import { signatureExpiry, verifyManifestSignatures } from '../../../src/manifest/signature.js';
 import { applyReplaceSegmentsToManifest, MemoryCollectionSource } from '../../../src/fs/collection-source.js';
+import { CollectionFS } from '../../../src/fs/collection-fs.js';
+import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import type { BlockStore, PutOptions, PutResult } from '../../../src/blocks/block-store.js';
 
 const KEY = 'zfhgfenhffzltr9dixws36j1yhksjoll2grmku38mi7yxd66h5j4q9w4jzanezacp8s6q0ro3hxakfye02152hncy6zml2ed0uc';
 const TOKEN = '3kg6k6lzmp9kj5cpkcoxie963cmvjahbt2fod9zru30k1jqdmi';
@@ -130,5 +133,85 @@ describe('applyReplaceSegmentsToManifest()', () => {
   it('leaves the text untouched when nothing matches', () => {
     const text = `. ${L(2)}  0:2:odd\n`.replace('  ', ' ');
     assert.equal(applyReplaceSegmentsToManifest(text, { [`${L(2)} 0 1`]: `${L(3)} 0 1` }), text);
+  });
+});
+
+describe('CollectionFS.sync() through a CollectionSource', () => {
+  const FOO = 'acbd18db4cc2f85cedef654fccc4a4d8+3';
+  const BAR = '37b51d194a7513e45b56f6524f2d51f2+3';
+
+  async function setup(manifest: string, store: Pick<BlockStore, 'get' | 'put'> = new MemoryStore()) {
+    const source = new MemoryCollectionSource({ manifestText: manifest, key: KEY, token: TOKEN, ttlSeconds: 7200 });
+    const fs = await CollectionFS.load((await source.fetch()).manifestText, { store, source });
+    return { fs, source };
+  }
+
+  it('does not save when nothing changed', async () => {
+    const { fs, source } = await setup(`. ${FOO} 0:3:foo\n`);
+    await fs.sync();
+    assert.equal(source.saveCount, 0);
+  });
+
+  it('does not save a non-canonical server manifest back (TestSyncNonCanonicalManifest)', async () => {
+    const text = `. ${FOO} ${BAR} 0:3:foo 3:3:bar\n`;
+    const { fs, source } = await setup(text);
+    assert.notEqual(portableDataHash(await fs.marshalManifest()), portableDataHash(text), 'Go order differs from the server text');
+    await fs.sync();
+    assert.equal(source.saveCount, 0);
+    assert.equal(source.manifestText, text);
+  });
+
+  it('saves local changes once and takes the signed locators of the response', async () => {
+    const { fs, source } = await setup('');
+    await fs.writeFile('hello.txt', 'hello');
+    await fs.sync();
+    assert.equal(source.saveCount, 1);
+    assert.equal(source.manifestText, '. 5d41402abc4b2a76b9719d911017c592+5 0:5:hello.txt\n');
+    const marshalled = await fs.marshalManifest();
+    assert.deepEqual(verifyManifestSignatures(marshalled, { key: KEY, token: TOKEN, ttlSeconds: 7200 }), []);
+    assert.match(marshalled, /\+A[0-9a-f]{40}@[0-9a-f]{8} /);
+    await fs.sync();
+    assert.equal(source.saveCount, 1, 'second sync: PDH unchanged, no save');
+    await fs.writeFile('hello.txt', 'hello again');
+    await fs.sync();
+    assert.equal(source.saveCount, 2);
+  });
+
+  it('reports a failed save and retries it on the next sync', async () => {
+    const { fs, source } = await setup('');
+    await fs.writeFile('a', 'data');
+    source.failNext('save');
+    await assert.rejects(fs.sync(), (e: unknown) => (e as Error).message.startsWith('sync failed: '));
+    assert.equal(source.manifestText, '');
+    await fs.sync();
+    assert.equal(source.manifestText, '. 8d777f385d3dfec8815d20f7496026dc+4 0:4:a\n');
+  });
+
+  it('surfaces block write failures and does not save', async () => {
+    const mem = new MemoryStore();
+    let fail = true;
+    const flaky: Pick<BlockStore, 'get' | 'put'> = {
+      get: (l, o) => mem.get(l, o),
+      put: async (d: Uint8Array, o?: PutOptions): Promise<PutResult> => {
+        if (fail) throw new Error('disk on fire');
+        return mem.put(d, o);
+      },
+    };
+    const { fs, source } = await setup('', flaky);
+    await fs.writeFile('x', 'payload');
+    await assert.rejects(fs.sync());
+    assert.equal(source.saveCount, 0);
+    fail = false;
+    await fs.sync();
+    assert.equal(source.saveCount, 1);
+    assert.equal(await fs.readFile('x', 'utf8'), 'payload');
+  });
+
+  it('without a source, sync() only uploads buffered data', async () => {
+    const store = new MemoryStore();
+    const fs = await CollectionFS.load('', { store });
+    await fs.writeFile('x', 'abc');
+    await fs.sync();
+    assert.deepEqual(Buffer.from(await store.get('900150983cd24fb0d6963f7d28e17f72+3')), Buffer.from('abc'));
   });
 });
