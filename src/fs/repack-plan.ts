@@ -70,7 +70,7 @@ export type RepackPlan = ReadonlyArray<ReadonlyArray<RepackSegment>>;
  * @param segments every stored segment under the repacked directory, in *walk order*: for each
  *   directory, its files in byte order of name (each file's segments in file order), then its
  *   subdirectories in byte order, recursively (siblings are visited before subdirectories). The
- *   iterable is consumed twice, so pass an array or a re-iterable walker.
+ *   iterable is consumed once.
  * @returns the plan groups (possibly empty). With `dryRun`, the caller reports `plan.length`;
  *   otherwise it passes the plan to `repackData`. A group may be empty only when a single block is
  *   larger than `maxBlockSize` (a reference quirk); repackData handles that.
@@ -82,54 +82,87 @@ export function planRepack(segments: Iterable<RepackSegment>, options: RepackPla
   const thresholds = options.full ? FULL_REPACK_THRESHOLDS : REPACK_THRESHOLDS;
   const maxBlockSize = options.maxBlockSize ?? REPACK_MAX_BLOCK_SIZE_BYTES;
   const isCached = options.cachedOnly ? (options.isCached ?? (() => false)) : undefined;
-  const blockSizeOf = new Map<string, number>();
-  const buckets: string[][] = thresholds.map(() => []);
+  // Phase 1: number the distinct block hashes (first eligible segment wins) and fill the buckets.
+  const ids = new Map<string, number>();
+  const sizes: number[] = [];
+  const buckets: number[][] = thresholds.map(() => []);
+  const walk: RepackSegment[] = [];
+  const walkIds: number[] = [];
   for (const seg of segments) {
-    if (isCached && !isCached(seg.locator)) continue;
     const hash = stripAllHints(seg.locator);
-    // The reference uses "size 0" as "not seen yet"; repeated zero-size entries are harmless
-    // because planned/pending blocks are skipped below.
-    if (blockSizeOf.get(hash)) continue;
-    blockSizeOf.set(hash, seg.blockSize);
-    for (let b = 0; b < thresholds.length; b++) {
-      if (seg.blockSize >= (thresholds[b] as RepackBucketThreshold).maxIn) break;
-      (buckets[b] as string[]).push(hash);
+    let id = ids.get(hash);
+    if (id === undefined) {
+      if (isCached && !isCached(seg.locator)) {
+        walk.push(seg);
+        walkIds.push(-1);
+        continue;
+      }
+      id = sizes.length;
+      ids.set(hash, id);
+      sizes.push(seg.blockSize);
+      for (let b = 0; b < thresholds.length; b++) {
+        if (seg.blockSize >= (thresholds[b] as RepackBucketThreshold).maxIn) break;
+        (buckets[b] as number[]).push(id);
+      }
     }
+    walk.push(seg);
+    walkIds.push(id);
   }
-  const blockPlan = new Map<string, number>();
+  // Phase 2: greedy groups per bucket.
+  const planned = new Int32Array(sizes.length).fill(-1);
+  const pendingIn = new Int32Array(sizes.length).fill(-1);
   let groups = 0;
+  let generation = 0;
   for (let b = 0; b < thresholds.length; b++) {
-    let pending: string[] = [];
-    const inPending = new Set<string>();
+    const pending: number[] = [];
     let pendingSize = 0;
-    for (const hash of buckets[b] as string[]) {
-      if (blockPlan.has(hash) || inPending.has(hash)) continue;
-      const size = blockSizeOf.get(hash) ?? 0;
+    generation++;
+    for (const id of buckets[b] as number[]) {
+      if (planned[id] !== -1 || pendingIn[id] === generation) continue;
+      const size = sizes[id] as number;
       if (pendingSize + size > maxBlockSize) {
-        for (const h of pending) blockPlan.set(h, groups);
+        for (const p of pending) planned[p] = groups;
         groups++;
-        pending = [];
-        inPending.clear();
+        pending.length = 0;
         pendingSize = 0;
+        generation++;
       }
       pendingSize += size;
-      pending.push(hash);
-      inPending.add(hash);
+      pending.push(id);
+      pendingIn[id] = generation;
     }
     if (pendingSize >= (thresholds[b] as RepackBucketThreshold).minOut) {
-      for (const h of pending) blockPlan.set(h, groups);
+      for (const p of pending) planned[p] = groups;
       groups++;
     }
   }
+  // Phase 3: every distinct segment (by value) of each planned block, in walk order.
   const plan: RepackSegment[][] = Array.from({ length: groups }, () => []);
   if (groups === 0) return plan;
-  const done = new Set<string>();
-  for (const seg of segments) {
-    const idx = blockPlan.get(stripAllHints(seg.locator));
-    if (idx === undefined) continue;
-    const id = `${seg.locator} ${seg.blockSize} ${seg.offset} ${seg.length}`;
-    if (done.has(id)) continue;
-    done.add(id);
+  const first: Array<RepackSegment | undefined> = new Array<RepackSegment | undefined>(sizes.length);
+  const seen = new Map<number, Set<string>>();
+  const keyOf = (s: RepackSegment): string => `${s.locator} ${s.blockSize} ${s.offset} ${s.length}`;
+  for (let i = 0; i < walk.length; i++) {
+    const seg = walk[i] as RepackSegment;
+    let id = walkIds[i] as number;
+    if (id < 0) id = ids.get(stripAllHints(seg.locator)) ?? -1;
+    if (id < 0) continue;
+    const idx = planned[id] as number;
+    if (idx < 0) continue;
+    const f = first[id];
+    if (f === undefined) {
+      first[id] = seg;
+    } else {
+      if (f.locator === seg.locator && f.blockSize === seg.blockSize && f.offset === seg.offset && f.length === seg.length) continue;
+      let set = seen.get(id);
+      if (set === undefined) {
+        set = new Set([keyOf(f)]);
+        seen.set(id, set);
+      }
+      const key = keyOf(seg);
+      if (set.has(key)) continue;
+      set.add(key);
+    }
     (plan[idx] as RepackSegment[]).push({ locator: seg.locator, blockSize: seg.blockSize, offset: seg.offset, length: seg.length });
   }
   return plan;
