@@ -104,6 +104,20 @@ describe('planRepack() — segments of planned blocks', () => {
     assert.equal(plan.length, 1);
     assert.deepEqual(plan[0], [walk[0], walk[1], walk[2], walk[4]]);
   });
+  it('cachedOnly: a block counts when any of its segments is cached, and then all its segments are listed', () => {
+    const a = block('a', 20 * M);
+    const b = block('b', 20 * M);
+    const aOther = { ...a, locator: `${a.locator}+K@xyzzy`, offset: 3, length: 4 };
+    const cached = new Set([aOther.locator, b.locator]);
+    const plan = planRepack([a, b, aOther], { full: true, cachedOnly: true, isCached: (l) => cached.has(l) });
+    assert.deepEqual(plan, [[a, b, aOther]]);
+  });
+  it('zero-size blocks are planned with their bucket like any other', () => {
+    const blocks = [block('z', 0), ...Array.from({ length: 11 }, (_, i) => block(`s${i}`, 100)), block('z', 0)];
+    const plan = planRepack(blocks);
+    assert.equal(plan.length, 1);
+    assert.equal(plan[0]?.length, 12);
+  });
   it('an oversize single block makes an empty group (reference quirk with a small maxBlockSize)', () => {
     const plan = planRepack([block('a', 100), block('b', 100)], { full: true, maxBlockSize: 50 });
     // a alone overflows 50: an empty pending group is emitted, then a; b overflows: a is emitted.
