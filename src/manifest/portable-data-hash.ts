@@ -6,9 +6,11 @@
  * `.`; md5 is fed such a chunk only up to the first `+` after byte 32, then the space. Every
  * other byte is fed verbatim. PDH = `md5hex + "+" + bytesFed`. Works on any byte string.
  *
- * Implementation: instead of visiting every chunk, search for `+` with `indexOf`; a `+` can be
- * the byte-32 `+` of a block token only if the chunk starts exactly 32 bytes earlier, which is
- * checked on those 32 bytes alone. md5 gets long runs of the text; only hint bytes are skipped.
+ * Implementation: instead of visiting every chunk, walk the `+` bytes that can be byte 32 of a
+ * chunk (the chunk must start exactly 32 bytes earlier). Consecutive locators are followed
+ * directly (the next one's `+` is 33 bytes after the space), so a run of locators costs no
+ * `indexOf` call, and the file tokens of a line cost one. md5 gets long runs of the text; only
+ * hint bytes are skipped.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { asBuffer, utf8 } from '../util/bytes.js';
@@ -81,27 +83,38 @@ export function portableDataHash(text: Uint8Array | string): string {
   const n = buf.length;
   const md5 = new Md5Feeder();
   let fedTo = 0; // everything before this index has been fed or skipped
+  // `plus` walks the `+` bytes that may be byte 32 of a chunk. Skipping a `+` is safe when it
+  // cannot be one: only a chunk whose byte 32 is `+` can lose bytes, and its hint `+` is found
+  // by scanning forward from there.
   let plus = buf.indexOf(PLUS, HASH_LEN);
   while (plus !== -1) {
     const start = plus - HASH_LEN;
-    if ((start === 0 || buf[start - 1] === SPACE) && plausibleHashBytes(buf, start)) {
-      const end = buf.indexOf(SPACE, plus + 1);
-      if (end === -1) break; // final chunk: always verbatim
-      if (end - start >= MIN_TOKEN_LEN) {
-        const hint = buf.indexOf(PLUS, plus + 1);
-        if (hint !== -1 && hint < end) {
-          md5.feed(buf, fedTo, hint);
-          fedTo = end; // the space at `end` is fed with the next run
-          plus = buf.indexOf(PLUS, end + 1);
-        } else {
-          plus = hint; // the next `+` lies beyond this token (or there is none)
-        }
-        continue;
-      }
-      plus = buf.indexOf(PLUS, end + 1);
+    if (start > 0 && buf[start - 1] !== SPACE) {
+      plus = buf.indexOf(PLUS, plus + 1);
       continue;
     }
-    plus = buf.indexOf(PLUS, plus + 1);
+    // Scan the (short) size part of the candidate token: it ends at a space or at a hint `+`.
+    let i = plus + 1;
+    while (i < n) {
+      const c = buf[i];
+      if (c === SPACE || c === PLUS) break;
+      i++;
+    }
+    if (i === n) break; // the final chunk is always fed verbatim
+    let end = i;
+    if (buf[i] === PLUS) {
+      end = buf.indexOf(SPACE, i + 1);
+      if (end === -1) break; // final chunk
+      if (!plausibleHashBytes(buf, start)) {
+        plus = buf.indexOf(PLUS, plus + 1); // not a block token here; resume the generic walk
+        continue;
+      }
+      md5.feed(buf, fedTo, i);
+      fedTo = end; // the space at `end` is fed with the next run
+    }
+    // No chunk after the space at `end` can have its byte 32 before end + 33.
+    const next = end + 1 + HASH_LEN;
+    plus = next < n && buf[next] === PLUS ? next : buf.indexOf(PLUS, end + 1);
   }
   md5.feed(buf, fedTo, n);
   return `${md5.digestHex()}+${md5.bytesFed}`;

@@ -70,8 +70,9 @@ function hexTtl(ttlSeconds: number): string {
   return Math.trunc(ttlSeconds).toString(16);
 }
 
-function mac(key: string, hash: string, token: string, expiryHex: string, ttlHex: string): string {
-  return createHmac('sha1', key).update(`${hash}@${token}@${expiryHex}@${ttlHex}`).digest('hex');
+/** The signature; `hash` is a string (UTF-8) or the raw bytes of a manifest token. */
+function mac(key: string, hash: string | Uint8Array, token: string, expiryHex: string, ttlHex: string): string {
+  return createHmac('sha1', key).update(hash).update(`@${token}@${expiryHex}@${ttlHex}`).digest('hex');
 }
 
 /**
@@ -132,7 +133,13 @@ interface BlockTokens {
   end: number[];
 }
 
-/** Find every whitespace-delimited token that starts with 32 lowercase hex digits. */
+/**
+ * Find every whitespace-delimited token that starts with 32 lowercase hex digits.
+ *
+ * Probes sit every 32 bytes, so the 32-digit prefix of such a token covers exactly one probe.
+ * From a probe on a hex digit, look back (at most 31 bytes, over hex digits only) for a token
+ * start; only then look forward to confirm the 32 digits and find the token's end.
+ */
 function findBlockTokens(buf: Buffer): BlockTokens {
   const found: BlockTokens = { start: [], hexEnd: [], end: [] };
   const n = buf.length;
@@ -142,20 +149,26 @@ function findBlockTokens(buf: Buffer): BlockTokens {
       probe += HASH_LEN;
       continue;
     }
+    const lowest = probe - (HASH_LEN - 1);
     let a = probe;
-    while (a > 0 && IS_HEX[buf[a - 1]!] === 1) a--;
+    while (a > lowest && IS_HEX[buf[a - 1]!] === 1) a--;
+    // A token starting at `a` needs a whitespace (or the text start) before it.
+    if (a < 0 || !(a === 0 || IS_SPACE[buf[a - 1]!] === 1)) {
+      probe += HASH_LEN;
+      continue;
+    }
     let b = probe + 1;
     while (b < n && IS_HEX[buf[b]!] === 1) b++;
-    let next = b;
-    if (b - a >= HASH_LEN && (a === 0 || IS_SPACE[buf[a - 1]!] === 1)) {
-      let e = b;
-      while (e < n && IS_SPACE[buf[e]!] === 0) e++;
-      found.start.push(a);
-      found.hexEnd.push(b);
-      found.end.push(e);
-      next = e;
+    if (b - a < HASH_LEN) {
+      probe = b - (b % HASH_LEN) + HASH_LEN - 1; // the first probe at or after `b`
+      continue;
     }
-    probe = next - (next % HASH_LEN) + HASH_LEN - 1; // the first probe at or after `next`
+    let e = b;
+    while (e < n && IS_SPACE[buf[e]!] === 0) e++;
+    found.start.push(a);
+    found.hexEnd.push(b);
+    found.end.push(e);
+    probe = e - (e % HASH_LEN) + HASH_LEN - 1;
   }
   return found;
 }
@@ -175,20 +188,30 @@ function keptLength(buf: Buffer, from: number, to: number): number {
   return kept;
 }
 
+/** Below this length a JS loop beats `Buffer#copy` (which allocates a view per call). */
+const SMALL_COPY_BYTES = 96;
+
+/** Copy `buf[from, to)` into `out` at `at`; returns the new offset. */
+function copyRun(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  if (to - from > SMALL_COPY_BYTES) return at + buf.copy(out, at, from, to);
+  for (let i = from; i < to; i++) out[at++] = buf[i]!;
+  return at;
+}
+
 /** Copy `buf[from, to)` into `out` at `at` without its `+A[^+]*` hints; returns the new offset. */
 function copyWithoutSignatures(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
   let runStart = from;
   let i = from;
   while (i < to) {
     if (buf[i] === PLUS && i + 1 < to && buf[i + 1] === LETTER_A) {
-      at += buf.copy(out, at, runStart, i);
+      at = copyRun(buf, runStart, i, out, at);
       let j = i + 2;
       while (j < to && buf[j] !== PLUS) j++;
       i = j;
       runStart = j;
     } else i++;
   }
-  return at + buf.copy(out, at, runStart, to);
+  return copyRun(buf, runStart, to, out, at);
 }
 
 /** End of a token's hash part: its first `+` (at or after the hex run), or the token end. */
@@ -206,25 +229,36 @@ function hashEnd(buf: Buffer, hexEnd: number, end: number): number {
 function rewriteBlockTokens(buf: Buffer, suffix: ((from: number, to: number) => Buffer) | null, suffixLength: number): Uint8Array {
   const tokens = findBlockTokens(buf);
   const count = tokens.start.length;
+  const hasSignature = new Uint8Array(count);
   let total = buf.length;
   for (let t = 0; t < count; t++) {
-    const a = tokens.hexEnd[t]!;
-    const e = tokens.end[t]!;
-    total += keptLength(buf, a, e) - (e - a) + suffixLength;
-  }
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  let copied = 0;
-  for (let t = 0; t < count; t++) {
-    const a = tokens.start[t]!;
     const b = tokens.hexEnd[t]!;
     const e = tokens.end[t]!;
-    at += buf.copy(out, at, copied, b);
-    at = copyWithoutSignatures(buf, b, e, out, at);
-    if (suffix !== null) at += suffix(a, hashEnd(buf, b, e)).copy(out, at);
+    const removed = e - b - keptLength(buf, b, e);
+    if (removed > 0) hasSignature[t] = 1;
+    total += suffixLength - removed;
+  }
+  if (suffix === null && total === buf.length) return Uint8Array.prototype.slice.call(buf);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  let copied = 0; // buf[copied, …) is not in `out` yet
+  for (let t = 0; t < count; t++) {
+    const b = tokens.hexEnd[t]!;
+    const e = tokens.end[t]!;
+    if (hasSignature[t] === 1) {
+      at = copyRun(buf, copied, b, out, at);
+      at = copyWithoutSignatures(buf, b, e, out, at);
+    } else if (suffix !== null) {
+      at = copyRun(buf, copied, e, out, at);
+    } else continue; // unchanged token: it stays in the pending run
+    if (suffix !== null) {
+      const hint = suffix(tokens.start[t]!, hashEnd(buf, b, e));
+      out.set(hint, at);
+      at += hint.length;
+    }
     copied = e;
   }
-  at += buf.copy(out, at, copied, buf.length);
+  at = copyRun(buf, copied, buf.length, out, at);
   if (at !== total) throw new KeepError('ERR_INTERNAL', `Cannot rewrite manifest: wrote ${at} of ${total} bytes`);
   return out;
 }
@@ -258,7 +292,7 @@ export function signManifest(text: Uint8Array | string, opts: SignOptions): Uint
     const hash = buf.toString('latin1', from, to);
     let hint = cache.get(hash);
     if (hint === undefined) {
-      hint = Buffer.from(`+A${mac(opts.key, hash, opts.token, expiryHex, ttlHex)}@${expiryHex}`, 'latin1');
+      hint = Buffer.from(`+A${mac(opts.key, buf.subarray(from, to), opts.token, expiryHex, ttlHex)}@${expiryHex}`, 'latin1');
       cache.set(hash, hint);
     }
     lastFrom = from;

@@ -227,6 +227,29 @@ describe('signManifest() / stripManifestSignatures()', () => {
     );
   });
 
+  it('equals the regex formulation of Go SignManifest on random byte strings', () => {
+    const oracle = (m: string, sign: boolean): string =>
+      m.replace(/[^\t\n\f\r ]+/g, (tok) => {
+        if (!/^[0-9a-f]{32}/.test(tok)) return tok;
+        const stripped = tok.replace(/\+A[^+]*/g, '');
+        return sign ? signLocator(stripped, KNOWN) : stripped;
+      });
+    const hexUnit = fc.oneof({ arbitrary: fc.constantFrom(...'0123456789abcdef'), weight: 60 }, { arbitrary: fc.constantFrom(' ', 'g', '\n'), weight: 1 });
+    const piece = fc.oneof(
+      fc.string({ unit: hexUnit, minLength: 28, maxLength: 70 }),
+      fc.string({ unit: fc.constantFrom('+', 'A', 'K', '@', '0', 'f', ':', '.', ' ', '\t', '\n', '\r', '\f', '\v'), maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(piece, fc.constantFrom('', ' ', '\t', '\n', '\r', '\f', '\v', '\u00a0')), { maxLength: 12 }), (pieces) => {
+        const m = pieces.map(([p, sep]) => p + sep).join('');
+        // Non-ASCII characters are neither whitespace nor hex, so the UTF-16 oracle applies to the UTF-8 bytes.
+        assert.deepEqual(Buffer.from(signManifest(m, KNOWN)), Buffer.from(oracle(m, true)));
+        assert.deepEqual(Buffer.from(stripManifestSignatures(m)), Buffer.from(oracle(m, false)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('encodes string input as UTF-8 and leaves non-ASCII bytes alone', () => {
     const m = `./café ${FOO}+3 0:3:日本語\n`;
     assert.equal(Buffer.from(signManifest(m, KNOWN)).toString('utf8'), `./café ${FOO}+3${KNOWN_SIG} 0:3:日本語\n`);
