@@ -9,11 +9,14 @@
  * measured relative to the process before the case started, with the benchmark's own copy of the
  * manifest released first.
  *
- * Cases: many (512×512 files), large (800 files × 1000 blocks), interleaved (50 × 1000, 4 MiB),
+ * Each case runs in its own child process (same flags), so memory figures do not leak between
+ * cases. Cases: many (512×512 files), large (800 files × 1000 blocks), interleaved (50 × 1000, 4 MiB),
  * big (the 101.6 MB bigmanifest), write (512 MiB in 1 MiB writes), small (100,000 × 1000 B).
  */
 import { createHash, randomFillSync } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '../src/blocks/memory-store.js';
 import { CollectionFS } from '../src/fs/collection-fs.js';
 
@@ -83,7 +86,7 @@ class TextBuilder {
  * `dirJ/fileJ` (paths `./dirI/dirJ/fileJ`). Without interleaving file j covers the (n−j−1)-th
  * file-sized region; with it, each file is made of `interleaveChunk` pieces at random offsets.
  */
-export function testLargeManifest(dirs: number, filesPerDir: number, blocksPerFile: number, interleaveChunk: number): Buffer {
+function testLargeManifest(dirs: number, filesPerDir: number, blocksPerFile: number, interleaveChunk: number): Buffer {
   const out = new TextBuilder();
   const rnd = prng(42);
   const expiry = (Math.floor(Date.now() / 1000) + 14 * 86400).toString(16).padStart(8, '0');
@@ -268,19 +271,37 @@ const CASES: Record<string, () => Promise<void>> = {
   small: smallFilesCase,
 };
 
+/** Run one case in a fresh process (clean heap, comparable memory figures) and collect its rows. */
+function runIsolated(name: string): Row[] {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', name], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const out: Row[] = [];
+  for (const line of (r.stdout ?? '').split('\n')) if (line.startsWith('ROW ')) out.push(JSON.parse(line.slice(4)) as Row);
+  if (out.length === 0) out.push({ name, figure: `FAILED (exit ${r.status}): ${(r.stderr ?? '').slice(0, 300)}`, target: '', go: '', ratio: '', ok: false });
+  return out;
+}
+
 async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) process.stdout.write('note: run with --expose-gc for memory figures\n');
-  const wanted = process.argv.slice(2).filter((a) => a in CASES);
+  const args = process.argv.slice(2);
+  const child = args.includes('--child');
+  const wanted = args.filter((a) => a in CASES);
   const names = wanted.length > 0 ? wanted : Object.keys(CASES);
   for (const name of names) {
     const t0 = performance.now();
-    try {
-      await (CASES[name] as () => Promise<void>)();
-    } catch (err) {
-      rows.push({ name, figure: `FAILED: ${(err as Error).message}`, target: '', go: '', ratio: '', ok: false });
+    if (child) {
+      try {
+        await (CASES[name] as () => Promise<void>)();
+      } catch (err) {
+        rows.push({ name, figure: `FAILED: ${(err as Error).message}`, target: '', go: '', ratio: '', ok: false });
+      }
+      for (const r of rows) process.stdout.write(`ROW ${JSON.stringify(r)}\n`);
+      process.exit(0);
     }
+    rows.push(...runIsolated(name));
     process.stdout.write(`[${name}] done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    gc();
   }
   process.stdout.write('\n| case | keepfs | target | Go reference | same-run ratio | met |\n|---|---|---|---|---|---|\n');
   for (const r of rows) process.stdout.write(`| ${r.name} | ${r.figure} | ${r.target} | ${r.go} | ${r.ratio} | ${r.ok ? 'yes' : 'NO'} |\n`);
