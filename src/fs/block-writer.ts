@@ -1,6 +1,6 @@
 import type { BlockStore } from '../blocks/block-store.js';
 import type { FsTree } from './fs-tree.js';
-import { MemSeg, StoredSeg, type FlushToken, type SegList } from './segments.js';
+import { BufferPool, MemSeg, StoredSeg, type FlushToken, type SegList } from './segments.js';
 
 /** Options of a {@link BlockWriter}. */
 export interface BlockWriterOptions {
@@ -38,10 +38,13 @@ export class BlockWriter {
   readonly #pending = new Set<Promise<void>>();
   /** Errors of background uploads since the last successful sync flush. */
   readonly #asyncErrors: unknown[] = [];
+  /** Recycled block-sized buffers (filled segments, once uploaded). */
+  readonly pool: BufferPool;
 
   constructor(tree: FsTree, options: BlockWriterOptions) {
     this.#tree = tree;
     this.#opts = options;
+    this.pool = new BufferPool(options.blockSizeBytes, options.concurrentWriters + 2);
   }
 
   get blockSizeBytes(): number {
@@ -114,6 +117,7 @@ export class BlockWriter {
             const locator = await this.#put(data);
             if (list.segs[idx] === seg && seg.flushing === token && seg.len === len) {
               list.segs[idx] = new StoredSeg(this.#tree.locators.intern(locator, len), 0, len);
+              this.pool.give(seg.buf);
             }
           } catch (err) {
             this.#asyncErrors.push(err);
@@ -203,6 +207,7 @@ export class BlockWriter {
         refs.forEach((r, i) => {
           if (r.list.segs[r.idx] !== r.seg || r.seg.flushing !== token) return;
           r.list.segs[r.idx] = new StoredSeg(loc, offsets[i] ?? 0, r.seg.len);
+          if (refs.length === 1) this.pool.give(r.seg.buf);
         });
       } catch (err) {
         if (!sync) this.#asyncErrors.push(err);

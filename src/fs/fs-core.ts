@@ -100,11 +100,11 @@ export class FsCore {
   async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
     const list = this.tree.list(file);
     const max = this.blockSizeBytes;
-    if (position > list.size) list.truncate(position, max);
+    if (position > list.size) list.truncate(position, max, this.writer.pool);
     let ptr = list.seek(position);
     let done = 0;
     while (done < data.length) {
-      const r = list.writeChunk(ptr, done === 0 ? data : data.subarray(done), max);
+      const r = list.writeChunk(ptr, done === 0 ? data : data.subarray(done), max, this.writer.pool);
       done += r.written;
       if (r.full) {
         await this.writer.prune(list);
@@ -117,7 +117,7 @@ export class FsCore {
 
   /** Set the size of `file` (zero-filled growth). */
   truncate(file: number, size: number): void {
-    this.tree.list(file).truncate(size, this.blockSizeBytes);
+    this.tree.list(file).truncate(size, this.blockSizeBytes, this.writer.pool);
     this.tree.touch(file);
   }
 

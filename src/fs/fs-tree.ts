@@ -1,5 +1,5 @@
 import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
-import { LocatorTable } from '../manifest/locator-table.js';
+import { ByteLocatorTable } from './byte-locator-table.js';
 import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
 
 const KIND_DIR = 1;
@@ -18,7 +18,7 @@ export const NODE_OVERHEAD_BYTES = 64;
  * Every method is synchronous: callers never await between reading and changing the tree.
  */
 export class FsTree implements ManifestTreeSink, ManifestTreeView {
-  readonly locators: LocatorTable;
+  readonly locators: ByteLocatorTable;
   readonly root = 0;
   #count = 0;
   #kind = new Uint8Array(16);
@@ -34,13 +34,13 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   readonly #locRemap = new Map<number, number>();
   #pCount = 0;
   #pLoc = new Int32Array(64);
-  #pOff = new Float64Array(64);
-  #pLen = new Float64Array(64);
+  #pOff = new Uint32Array(64);
+  #pLen = new Uint32Array(64);
   #pNext = new Int32Array(64);
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
 
-  constructor(locators: LocatorTable = new LocatorTable(), mtimeMs: number = Date.now()) {
+  constructor(locators: ByteLocatorTable = new ByteLocatorTable(), mtimeMs: number = Date.now()) {
     this.locators = locators;
     this.loadMtimeMs = mtimeMs;
     this.newNode(KIND_DIR, '.', 0o755, mtimeMs);
@@ -218,10 +218,10 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const a = new Int32Array(n);
     a.set(this.#pLoc);
     this.#pLoc = a;
-    const b = new Float64Array(n);
+    const b = new Uint32Array(n);
     b.set(this.#pOff);
     this.#pOff = b;
-    const c = new Float64Array(n);
+    const c = new Uint32Array(n);
     c.set(this.#pLen);
     this.#pLen = c;
     const d = new Int32Array(n);
@@ -350,11 +350,11 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     let n = NODE_OVERHEAD_BYTES;
     const list = this.#lists.get(node);
     if (list !== undefined) {
-      for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.text(s.loc).length);
+      for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.textLength(s.loc));
       return n;
     }
     for (let p = this.#head[node] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
-      n += NODE_OVERHEAD_BYTES + this.locators.text(this.#pLoc[p] ?? 0).length;
+      n += NODE_OVERHEAD_BYTES + this.locators.textLength(this.#pLoc[p] ?? 0);
     }
     return n;
   }

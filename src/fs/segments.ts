@@ -12,15 +12,47 @@ export interface FlushToken {
   done: boolean;
 }
 
-/** Unflushed bytes. `buf` may be longer than `len` (spare capacity). */
+/**
+ * Recycles block-sized buffers (the ones that filled up and were uploaded), so a long sequential
+ * write does not allocate and page-fault a fresh 64 MiB buffer per block. Owned by one filesystem.
+ */
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+  readonly #capacityBytes: number;
+  readonly #max: number;
+
+  constructor(capacityBytes: number, maxBuffers: number) {
+    this.#capacityBytes = capacityBytes;
+    this.#max = maxBuffers;
+  }
+
+  /** A buffer of at least `n` bytes, capacity 1 KiB × 4ᵏ (contents undefined). */
+  take(n: number): Buffer {
+    let cap = 1024;
+    while (cap < n) cap *= 4;
+    if (cap >= this.#capacityBytes || (cap >= 1 << 20 && this.#free.length > 0)) {
+      const b = this.#free.pop();
+      if (b !== undefined && b.length >= n) return b;
+    }
+    return cap < 4096 ? Buffer.alloc(cap) : Buffer.allocUnsafeSlow(cap);
+  }
+
+  /** Hand back a buffer nobody references any more. */
+  give(buf: Buffer): void {
+    if (buf.length >= this.#capacityBytes && this.#free.length < this.#max) this.#free.push(buf);
+  }
+}
+
+/** Unflushed bytes. `buf` may be longer than `len` (spare capacity, contents undefined). */
 export class MemSeg {
   buf: Buffer;
   len: number;
   /** Non-null while (or after) an upload used `buf`: then `buf` is never modified in place. */
   flushing: FlushToken | null = null;
 
-  constructor(len: number) {
-    this.buf = allocCapacity(len);
+  /** A segment of `len` bytes whose contents the caller overwrites (or zero-fills). */
+  constructor(len: number, pool?: BufferPool) {
+    this.buf = pool !== undefined ? pool.take(len) : allocCapacity(len);
     this.len = len;
   }
 
@@ -29,23 +61,25 @@ export class MemSeg {
     return this.buf.subarray(0, this.len);
   }
 
-  /** Resize to `n` bytes; growth is zero-filled. Copy-on-write while an upload uses `buf`. */
-  truncate(n: number): void {
+  /**
+   * Resize to `n` bytes; growth is zero-filled unless `zero` is false (the caller overwrites it).
+   * Copy-on-write while an upload uses `buf`.
+   */
+  truncate(n: number, pool?: BufferPool, zero = true): void {
     if (n > this.buf.length || (this.flushing !== null && n > this.len)) {
-      const next = allocCapacity(n);
+      const next = pool !== undefined ? pool.take(n) : allocCapacity(n);
       this.buf.copy(next, 0, 0, Math.min(this.len, n));
       this.buf = next;
       this.flushing = null;
-    } else if (n > this.len) {
-      this.buf.fill(0, this.len, n);
     }
+    if (zero && n > this.len) this.buf.fill(0, this.len, n);
     this.len = n;
   }
 
   /** Copy `data` into the segment at `off` (must fit). Copy-on-write while flushing. */
-  writeAt(data: Uint8Array, off: number): void {
+  writeAt(data: Uint8Array, off: number, pool?: BufferPool): void {
     if (this.flushing !== null) {
-      const next = allocCapacity(this.len);
+      const next = pool !== undefined ? pool.take(this.len) : allocCapacity(this.len);
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
       this.flushing = null;
@@ -133,7 +167,7 @@ export class SegList {
    * can be copied at `ptr`, copy it, advance `ptr`. Returns the bytes written and whether the
    * pointer's segment just became full (then the caller prunes full memory segments).
    */
-  writeChunk(ptr: FilePtr, data: Uint8Array, maxBlock: number): { written: number; full: boolean } {
+  writeChunk(ptr: FilePtr, data: Uint8Array, maxBlock: number, pool?: BufferPool): { written: number; full: boolean } {
     const segs = this.segs;
     let cando = Math.min(data.length, maxBlock);
     const cur = ptr.idx;
@@ -145,14 +179,10 @@ export class SegList {
     if (ptr.segOff > 0 && !curWritable) {
       const stored = curSeg as StoredSeg;
       const max = stored.len - ptr.segOff;
-      const mem = new MemSeg(0);
-      if (max <= cando) {
-        cando = max;
-        segs.splice(cur + 1, 0, mem);
-      } else {
-        segs.splice(cur + 1, 0, mem, stored.slice(ptr.segOff + cando, -1));
-      }
-      mem.truncate(cando);
+      if (max <= cando) cando = max;
+      const mem = new MemSeg(cando, pool);
+      if (max <= cando) segs.splice(cur + 1, 0, mem);
+      else segs.splice(cur + 1, 0, mem, stored.slice(ptr.segOff + cando, -1));
       segs[cur] = stored.slice(0, ptr.segOff);
       ptr.idx++;
       ptr.segOff = 0;
@@ -176,16 +206,16 @@ export class SegList {
       if (prevAppendable) {
         ptr.idx--;
         ptr.segOff = prevSeg.len;
-        prevSeg.truncate(ptr.segOff + cando);
+        prevSeg.truncate(ptr.segOff + cando, pool, false);
         this.gen++;
       } else {
-        const mem = new MemSeg(cando);
+        const mem = new MemSeg(cando, pool);
         if (cur < segs.length) this.gen++;
         segs.splice(cur, 0, mem);
       }
     }
     const target = segs[ptr.idx] as MemSeg;
-    target.writeAt(cando === data.length ? data : data.subarray(0, cando), ptr.segOff);
+    target.writeAt(cando === data.length ? data : data.subarray(0, cando), ptr.segOff, pool);
     ptr.off += cando;
     ptr.segOff += cando;
     const full = ptr.segOff >= maxBlock;
@@ -198,7 +228,7 @@ export class SegList {
   }
 
   /** Go `filenode.truncate`: shrink by cutting segments, grow with zero-filled memory segments. */
-  truncate(size: number, maxBlock: number): void {
+  truncate(size: number, maxBlock: number, pool?: BufferPool): void {
     if (size === this.size) return;
     this.gen++;
     const segs = this.segs;
@@ -209,7 +239,7 @@ export class SegList {
       } else {
         segs.length = ptr.idx + 1;
         const seg = segs[ptr.idx] as Seg;
-        if (seg instanceof MemSeg) seg.truncate(ptr.segOff);
+        if (seg instanceof MemSeg) seg.truncate(ptr.segOff, pool);
         else segs[ptr.idx] = seg.slice(0, ptr.segOff);
       }
       this.size = size;
@@ -219,12 +249,12 @@ export class SegList {
       let grow = size - this.size;
       let seg = segs[segs.length - 1];
       if (!(seg instanceof MemSeg) || seg.len >= maxBlock) {
-        seg = new MemSeg(0);
+        seg = new MemSeg(0, pool);
         segs.push(seg);
       }
       const maxgrow = maxBlock - seg.len;
       if (maxgrow < grow) grow = maxgrow;
-      seg.truncate(seg.len + grow);
+      seg.truncate(seg.len + grow, pool);
       this.size += grow;
     }
   }
