@@ -77,12 +77,17 @@ export function parseBlockSegment(text: string): BlockSegment {
  * The normalised identity of a stored range: `"<hash> <offset> <length>"` where hash is
  * `stripAllHints(locator)`. Two segments with the same key are "the same segment" for
  * ReplaceSegments, repack planning and the pending `replace_segments` map.
+ * @example segmentKey('acbd18db4cc2f85cedef654fccc4a4d8+3+K@xyzzy', 0, 3) // 'acbd18db4cc2f85cedef654fccc4a4d8 0 3'
  */
 export function segmentKey(locator: string, offset: number, length: number): string {
   return `${stripAllHints(locator)} ${offset} ${length}`;
 }
 
-/** Normalise any accepted input form into parsed pairs, in the input's iteration order. */
+/**
+ * Normalise any accepted input form into parsed pairs, in the input's iteration order.
+ * @throws KeepError ERR_INVALID_ARGUMENT when a text key or value cannot be parsed.
+ * @example replacementEntries({ 'aaaa…+1 0 1': 'bbbb…+3 2 1' }) // [[{ locator: 'aaaa…+1', offset: 0, length: 1 }, { … }]]
+ */
 export function replacementEntries(input: ReplacementMapInput): Array<[BlockSegment, BlockSegment]> {
   const out: Array<[BlockSegment, BlockSegment]> = [];
   if (isPairIterable(input)) {
@@ -101,7 +106,13 @@ function isPairIterable(
   return typeof (input as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }
 
-/** The validated decisions of {@link planSegmentReplacement}. */
+/**
+ * The validated decisions of {@link planSegmentReplacement}.
+ * @example
+ * const plan = planSegmentReplacement(segments, map);
+ * if (plan.size > 0) for (const s of segments) { const r = plan.lookup(s.locator, s.offset, s.length); … }
+ * const changed = plan.appliedCount > 0;
+ */
 export class SegmentReplacementPlan {
   readonly #todo: Map<string, SegmentReplacement>;
   readonly #applied = new Set<string>();
