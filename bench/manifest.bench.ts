@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { tokenizeManifest, type ManifestTokenVisitor } from '../src/manifest/tokenize.js';
 import { portableDataHash } from '../src/manifest/portable-data-hash.js';
 import { signManifest, stripManifestSignatures } from '../src/manifest/signature.js';
@@ -116,7 +116,7 @@ function row(name: string, value: string, note = ''): void {
 }
 
 function main(): void {
-  console.log(`manifest benchmark — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), ${RUNS} runs, median`);
+  console.log(`manifest benchmark — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]?.toFixed(2)}, ${RUNS} runs, median`);
   const big = bigManifest();
   console.log(`bigmanifest: ${big.length} bytes (asserted ${BIG_MANIFEST_BYTES})`);
 

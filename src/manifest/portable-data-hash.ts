@@ -26,6 +26,8 @@ const MIN_TOKEN_LEN = 34;
 /** Runs shorter than this are gathered into a scratch buffer before md5 sees them. */
 const SMALL_RUN_BYTES = 512;
 const SCRATCH_BYTES = 64 * 1024;
+/** Runs up to this length are copied into the scratch buffer by a JS loop. */
+const TINY_RUN_BYTES = 96;
 
 /** Feeds md5 with few `update` calls: small runs are copied into a scratch buffer first. */
 class Md5Feeder {
@@ -40,8 +42,13 @@ class Md5Feeder {
     this.bytesFed += len;
     if (len < SMALL_RUN_BYTES) {
       if (this.#fill + len > SCRATCH_BYTES) this.#flush();
-      src.copy(this.#scratch, this.#fill, start, end);
-      this.#fill += len;
+      const scratch = this.#scratch;
+      let at = this.#fill;
+      if (len <= TINY_RUN_BYTES) {
+        // Cheaper than Buffer#copy, which allocates a view per call.
+        for (let i = start; i < end; i++) scratch[at++] = src[i]!;
+      } else at += src.copy(scratch, at, start, end);
+      this.#fill = at;
       return;
     }
     this.#flush();
@@ -103,8 +110,9 @@ export function portableDataHash(text: Uint8Array | string): string {
     if (i === n) break; // the final chunk is always fed verbatim
     let end = i;
     if (buf[i] === PLUS) {
-      end = buf.indexOf(SPACE, i + 1);
-      if (end === -1) break; // final chunk
+      end = i + 1;
+      while (end < n && buf[end] !== SPACE) end++;
+      if (end === n) break; // final chunk
       if (!plausibleHashBytes(buf, start)) {
         plus = buf.indexOf(PLUS, plus + 1); // not a block token here; resume the generic walk
         continue;
