@@ -49,6 +49,10 @@ export interface SaveOptions {
  * `replaceSegments`, if any) and returns the stored version signed for the caller; the
  * CollectionFS then updates its signatures from it. Both reject with a KeepError on failure and
  * with ERR_ABORTED when `signal` aborts. Implementations serialise saves of one collection.
+ * @example
+ * const fs = await CollectionFS.load((await source.fetch()).manifestText, { store, source });
+ * await fs.writeFile('a.txt', 'hi');
+ * await fs.sync(); // source.save(marshalled text)
  */
 export interface CollectionSource {
   fetch(options?: { signal?: AbortSignal }): Promise<CollectionSnapshot>;
@@ -74,6 +78,9 @@ type FailOp = 'fetch' | 'save';
  * An in-memory CollectionSource: holds the unsigned manifest, signs what it returns with
  * `signManifest` (expiry = now + TTL, from the injected clock), applies `replaceSegments` on
  * save, counts calls, and can be told to fail the next call.
+ * @example
+ * const source = new MemoryCollectionSource({ manifestText: '', key, token, ttlSeconds: 3600, now: () => clockMs });
+ * source.failNext('save'); // the next save rejects with ERR_REMOTE
  */
 export class MemoryCollectionSource implements CollectionSource {
   #manifest: string;
@@ -167,6 +174,7 @@ function unsigned(text: string): string {
  * @returns the (possibly rewritten) manifest as a UTF-8 JS string.
  * @throws ERR_MANIFEST_SYNTAX for a malformed manifest; ERR_INVALID_ARGUMENT for invalid
  *   replacements (§6.2 texts).
+ * @example applyReplaceSegmentsToManifest('. L1 L2 0:3:f\n', { 'L1 0 1': 'L3 0 1', 'L2 0 2': 'L3 1 2' }) // '. L3 0:3:f\n'
  */
 export function applyReplaceSegmentsToManifest(manifestText: string, replaceSegments: ReplacementMapInput): string {
   const tree = new EditableTree();

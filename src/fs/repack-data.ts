@@ -99,7 +99,11 @@ export async function repackData(plan: RepackPlan, store: Pick<BlockStore, 'get'
   return mapping;
 }
 
-/** The mapping as `[BlockSegment, BlockSegment]` pairs (for `planSegmentReplacement`). */
+/**
+ * The mapping as `[BlockSegment, BlockSegment]` pairs (for `planSegmentReplacement`); keys come
+ * back with the bare hash as locator.
+ * @example planSegmentReplacement(segments, mappingPairs(await repackData(plan, store)))
+ */
 export function mappingPairs(mapping: ReadonlyMap<string, BlockSegment>): Array<[BlockSegment, BlockSegment]> {
   const out: Array<[BlockSegment, BlockSegment]> = [];
   for (const [key, repl] of mapping) out.push([keyToSegment(key), repl]);
@@ -128,7 +132,10 @@ export function mergePendingRepack(pending: ReadonlyMap<string, BlockSegment>, f
   return out;
 }
 
-/** The pending map in the wire form `sync()` sends as `replace_segments` (`"loc off len"` texts). */
+/**
+ * The pending map in the wire form `sync()` sends as `replace_segments` (`"loc off len"` texts).
+ * @example await source.save(text, { replaceSegments: toReplaceSegmentsRecord(pending) })
+ */
 export function toReplaceSegmentsRecord(mapping: ReadonlyMap<string, BlockSegment>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, repl] of mapping) out[key] = formatBlockSegment(repl);

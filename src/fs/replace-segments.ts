@@ -216,6 +216,7 @@ export function planSegmentReplacement(segments: Iterable<StoredSegmentLike>, ma
  * `strconv.ParseInt(s, 10, 64)`.
  * @throws KeepError ERR_INVALID_ARGUMENT `invalid replacement locator` (no `+`) or
  *   `invalid size hint in replacement locator: strconv.ParseInt: parsing "<s>": <reason>`.
+ * @example replacementBlockSize('acbd18db4cc2f85cedef654fccc4a4d8+3+Afoo@1') // 3
  */
 export function replacementBlockSize(locator: string): number {
   const plus = locator.indexOf('+');
@@ -244,6 +245,7 @@ function parseInt64Failure(s: string): string | undefined {
 /**
  * The `(original → new)` pair to report for a replaced segment, in the form the reference's
  * internal `changed` map uses: key `"<hash> <off> <len>"` (normalised), value the new BlockSegment.
+ * @example describeChange(oldSegment, plan.lookup(oldSegment.locator, oldSegment.offset, oldSegment.length)!)
  */
 export function describeChange(orig: StoredSegmentLike, repl: SegmentReplacement): [string, BlockSegment] {
   return [segmentKey(orig.locator, orig.offset, orig.length), { locator: repl.locator, offset: repl.offset, length: repl.length }];

@@ -105,6 +105,11 @@ export interface SignatureTrackerOptions {
 /**
  * Per-collection signature policy: guessed TTL, the "check at most every ttl/100" hold, the
  * sync/background decision, and single-flight refreshes. One instance per CollectionFS.
+ * @example
+ * const tracker = new SignatureTracker();
+ * const d = tracker.decide(locator, () => distinctLocators());
+ * if (d === 'sync') await tracker.refresh(fetchAndUpdate);
+ * else if (d === 'background') void tracker.refresh(fetchAndUpdate).catch(report);
  */
 export class SignatureTracker {
   readonly #now: () => number;
