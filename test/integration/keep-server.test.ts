@@ -355,3 +355,35 @@ describe('keep server: OPTIONS, admin routes, bad requests', () => {
     assert.match(unknown, /^HTTP\/1\.1 400 /);
   });
 });
+
+describe('keep server over a VolumeSet: replica and class headers (keepstore TestBlockWrite_Headers)', () => {
+  let server: KeepServer;
+  before(async () => {
+    const { VolumeSet } = await import('../../src/blocks/volume-set.js');
+    const store = new VolumeSet({
+      volumes: [
+        { uuid: 'zzzzz-nyw5e-000000000000001', store: new MemoryStore(), storageClasses: ['testclass1'] },
+        { uuid: 'zzzzz-nyw5e-000000000000002', store: new MemoryStore(), storageClasses: ['testclass2'] },
+      ],
+      defaultStorageClasses: ['testclass1'],
+    });
+    server = await startKeepServer({ store });
+  });
+  after(() => server.close());
+
+  const table: Array<[string | undefined, string, string[]]> = [
+    [undefined, '1', ['testclass1=1']],
+    ['testclass1', '1', ['testclass1=1']],
+    [' , testclass2 , ', '1', ['testclass2=1']],
+    ['testclass1, testclass2', '2', ['testclass1=1', 'testclass2=1']],
+  ];
+  for (const [header, replicas, classes] of table) {
+    it(`X-Keep-Storage-Classes ${JSON.stringify(header)} → ${replicas} replica(s), ${classes.join(', ')}`, async () => {
+      const data = randomData(100);
+      const r = await http(server.url, 'PUT', `/${md5(data)}`, header === undefined ? {} : { 'X-Keep-Storage-Classes': header }, data);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['x-keep-replicas-stored'], replicas);
+      assert.deepEqual(String(r.headers['x-keep-storage-classes-confirmed']).split(', ').sort(), classes);
+    });
+  }
+});
