@@ -92,7 +92,10 @@ export class CollectionFS {
     const cw = options.concurrentWriters ?? DEFAULT_CONCURRENT_WRITERS;
     if (!Number.isInteger(cw) || cw < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: concurrentWriters must be a positive integer, got ${cw}`);
     const tree = new FsTree(undefined, options.modifiedAtMs ?? Date.now());
-    if (manifestText.length > 0) loadManifest(manifestText, tree);
+    if (manifestText.length > 0) {
+      loadManifest(manifestText, tree);
+      tree.compact();
+    }
     const core = new FsCore(tree, {
       store: options.store,
       blockSizeBytes: blockSize,

@@ -69,11 +69,25 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return this.newNode(KIND_FILE, name, mode, mtimeMs);
   }
 
+  /** Shrink the node and segment arrays to their used length (after a load). */
+  compact(): void {
+    this.#resize(Math.max(16, this.#count));
+    const n = Math.max(64, this.#pCount);
+    this.#pLoc = this.#pLoc.slice(0, n);
+    this.#pOff = this.#pOff.slice(0, n);
+    this.#pLen = this.#pLen.slice(0, n);
+    this.#pNext = this.#pNext.slice(0, n);
+    this.locators.compact();
+  }
+
   #grow(): void {
-    const n = this.#kind.length * 2;
+    this.#resize(this.#kind.length * 2);
+  }
+
+  #resize(n: number): void {
     const g = <T extends Uint8Array | Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
-      b.set(a as never);
+      b.set(a.subarray(0, Math.min(a.length, n)) as never);
       return b;
     };
     this.#kind = g(this.#kind, (k) => new Uint8Array(k));
