@@ -34,7 +34,7 @@ export class BufferPool {
       const b = this.#free.pop();
       if (b !== undefined && b.length >= n) return b;
     }
-    return cap < 4096 ? Buffer.alloc(cap) : Buffer.allocUnsafeSlow(cap);
+    return cap < 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
   }
 
   /** Hand back a buffer nobody references any more. */
