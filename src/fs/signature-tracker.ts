@@ -100,6 +100,12 @@ export interface SignatureTrackerOptions {
   readonly syncMarginMs?: number;
   /** Refresh in the background when the fraction of TTL left is below this. @default 0.5 */
   readonly backgroundFraction?: number;
+  /**
+   * How long to skip the collection-wide check after finding no signatures at all (the reference
+   * would re-walk every segment on every read). Call `resetHold()` when signatures change.
+   * @default 60_000
+   */
+  readonly unsignedHoldMs?: number;
 }
 
 /**
@@ -115,6 +121,7 @@ export class SignatureTracker {
   readonly #now: () => number;
   readonly #syncMarginMs: number;
   readonly #backgroundFraction: number;
+  readonly #unsignedHoldMs: number;
   readonly #state: SignatureTtlState = { guessedTtlMs: 0 };
   #holdUntilMs = -Infinity;
   #inFlight: Promise<void> | undefined;
@@ -124,6 +131,7 @@ export class SignatureTracker {
     this.#now = options.now ?? Date.now;
     this.#syncMarginMs = options.syncMarginMs ?? 60_000;
     this.#backgroundFraction = options.backgroundFraction ?? 0.5;
+    this.#unsignedHoldMs = options.unsignedHoldMs ?? 60_000;
   }
 
   /** Current guessed TTL (ms): the largest `latest expiry − now` seen so far. */
@@ -153,6 +161,7 @@ export class SignatureTracker {
    * Otherwise, at most once per `ttl/100` (the reference's `holdCheckChanges`), compute the
    * collection-wide fraction over `collectionLocators()` and return `'background'` when it is
    * below `backgroundFraction`; else `'none'`. While a refresh is running, never `'background'`.
+   * A collection without any signature is re-checked only after `unsignedHoldMs`.
    *
    * @param locator the segment's current locator.
    * @param collectionLocators lazily supplies the distinct locators of every stored segment
@@ -166,7 +175,8 @@ export class SignatureTracker {
     }
     if (this.#inFlight !== undefined || now < this.#holdUntilMs) return 'none';
     const { fraction, ttlMs } = signatureTimeLeft(collectionLocators(), now, this.#state);
-    if (fraction > 0.01) this.#holdUntilMs = now + ttlMs / 100;
+    if (ttlMs === 0 && fraction === 1) this.#holdUntilMs = now + this.#unsignedHoldMs;
+    else if (fraction > 0.01) this.#holdUntilMs = now + ttlMs / 100;
     return fraction < this.#backgroundFraction ? 'background' : 'none';
   }
 

@@ -122,6 +122,28 @@ describe('SignatureTracker.decide()', () => {
   });
 });
 
+describe('SignatureTracker.decide() on unsigned collections', () => {
+  it('does not walk an unsigned collection on every read', () => {
+    let now = T0;
+    let walks = 0;
+    const t = new SignatureTracker({ now: () => now, unsignedHoldMs: 10_000 });
+    const all = (): string[] => {
+      walks++;
+      return [FOO, BAR];
+    };
+    assert.equal(t.decide(FOO, all), 'none');
+    now += 5000;
+    assert.equal(t.decide(FOO, all), 'none');
+    assert.equal(walks, 1);
+    now += 5001;
+    t.decide(FOO, all);
+    assert.equal(walks, 2);
+    t.resetHold();
+    t.decide(FOO, all);
+    assert.equal(walks, 3);
+  });
+});
+
 describe('SignatureTracker.refresh()', () => {
   it('runs one task for concurrent callers and a new one afterwards', async () => {
     const t = new SignatureTracker({ now: () => T0 });
