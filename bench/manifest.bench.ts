@@ -60,39 +60,52 @@ function manyFilesManifest(dirs: number, files: number): Buffer {
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** Median wall time (ms) of `fn` over RUNS runs, after one warm-up run. */
-function time(fn: () => unknown, runs = RUNS): number {
+/** Median wall and CPU (user + system) milliseconds of some runs. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+function measureOnce(fn: () => unknown): Timing {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
   fn();
-  const times: number[] = [];
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
+}
+
+function medians(samples: Timing[]): Timing {
+  return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+}
+
+/** Median times of `fn` over RUNS runs, after one warm-up run. */
+function time(fn: () => unknown, runs = RUNS): Timing {
+  fn();
+  const samples: Timing[] = [];
   for (let r = 0; r < runs; r++) {
     globalThis.gc?.();
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
+    samples.push(measureOnce(fn));
   }
-  return median(times);
+  return medians(samples);
 }
 
 /** Median times of `a` and `b`, run alternately so that both see the same machine state. */
-function timePair(a: () => unknown, b: () => unknown, runs = RUNS): [number, number] {
+function timePair(a: () => unknown, b: () => unknown, runs = RUNS): [Timing, Timing] {
   a();
   b();
-  const ta: number[] = [];
-  const tb: number[] = [];
+  const ta: Timing[] = [];
+  const tb: Timing[] = [];
   for (let r = 0; r < runs; r++) {
     globalThis.gc?.();
-    let t0 = performance.now();
-    a();
-    ta.push(performance.now() - t0);
-    t0 = performance.now();
-    b();
-    tb.push(performance.now() - t0);
+    ta.push(measureOnce(a));
+    tb.push(measureOnce(b));
   }
-  return [median(ta), median(tb)];
+  return [medians(ta), medians(tb)];
 }
 
 function countTokens(text: Uint8Array): number {
@@ -107,52 +120,53 @@ function countTokens(text: Uint8Array): number {
   return count;
 }
 
-const mb = (bytes: number, ms: number): string => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
-const ms = (v: number): string => `${v.toFixed(1)} ms`;
+const mb = (bytes: number, t: Timing): string => `${(bytes / 1e6 / (t.wall / 1000)).toFixed(0)} MB/s`;
+const ms = (t: Timing): string => `${t.wall.toFixed(1)} ms (cpu ${t.cpu.toFixed(1)})`;
+const ratio = (base: Timing, t: Timing): string => `ratio to md5 ${(base.wall / t.wall).toFixed(3)} wall, ${(base.cpu / t.cpu).toFixed(3)} cpu`;
 const rawMd5 = (b: Buffer) => (): string => createHash('md5').update(b).digest('hex');
 
 function row(name: string, value: string, note = ''): void {
-  console.log(`${name.padEnd(44)} ${value.padStart(12)}  ${note}`);
+  console.log(`${name.padEnd(44)} ${value.padStart(26)}  ${note}`);
 }
 
 function main(): void {
-  console.log(`manifest benchmark — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]?.toFixed(2)}, ${RUNS} runs, median`);
+  console.log(`manifest benchmark — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]?.toFixed(2)}, median of ${RUNS} runs`);
   const big = bigManifest();
   console.log(`bigmanifest: ${big.length} bytes (asserted ${BIG_MANIFEST_BYTES})`);
 
   let tokens = 0;
-  const tokenizeMs = time(() => (tokens = countTokens(big)));
-  row('tokenize bigmanifest', ms(tokenizeMs), `${tokens} tokens, ${mb(big.length, tokenizeMs)}; target <= 500 ms`);
+  const tokenizeT = time(() => (tokens = countTokens(big)));
+  row('tokenize bigmanifest', ms(tokenizeT), `${tokens} tokens, ${mb(big.length, tokenizeT)}; target <= 500 ms`);
 
-  const [md5Ms, pdhMs] = timePair(rawMd5(big), () => portableDataHash(big));
-  row('raw md5 bigmanifest (baseline)', ms(md5Ms), mb(big.length, md5Ms));
-  row('portableDataHash bigmanifest', ms(pdhMs), `${mb(big.length, pdhMs)}; ratio to md5 ${(md5Ms / pdhMs).toFixed(3)} (target >= 0.9)`);
+  const [md5T, pdhT] = timePair(rawMd5(big), () => portableDataHash(big));
+  row('raw md5 bigmanifest (baseline)', ms(md5T), mb(big.length, md5T));
+  row('portableDataHash bigmanifest', ms(pdhT), `${mb(big.length, pdhT)}; ${ratio(md5T, pdhT)} (target >= 0.9)`);
 
   let signed: Uint8Array = new Uint8Array(0);
-  const signMs = time(() => (signed = signManifest(big, SIGN_OPTS)));
-  row('signManifest bigmanifest', ms(signMs), `${signed.length} bytes out; target <= 1000 ms (Go: 4600 ms)`);
+  const signT = time(() => (signed = signManifest(big, SIGN_OPTS)));
+  row('signManifest bigmanifest', ms(signT), `${signed.length} bytes out; target <= 1000 ms (Go: 4600 ms)`);
   const signedBuf = Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength);
-  const [md5SignedMs, pdhSignedMs] = timePair(rawMd5(signedBuf), () => portableDataHash(signedBuf));
-  row('raw md5 signed bigmanifest (baseline)', ms(md5SignedMs), mb(signedBuf.length, md5SignedMs));
-  row('portableDataHash signed bigmanifest', ms(pdhSignedMs), `ratio to md5 ${(md5SignedMs / pdhSignedMs).toFixed(3)}`);
-  const stripMs = time(() => stripManifestSignatures(signedBuf));
-  row('stripManifestSignatures signed bigmanifest', ms(stripMs), mb(signedBuf.length, stripMs));
+  const [md5SignedT, pdhSignedT] = timePair(rawMd5(signedBuf), () => portableDataHash(signedBuf));
+  row('raw md5 signed bigmanifest (baseline)', ms(md5SignedT), mb(signedBuf.length, md5SignedT));
+  row('portableDataHash signed bigmanifest', ms(pdhSignedT), ratio(md5SignedT, pdhSignedT));
+  const stripT = time(() => stripManifestSignatures(signedBuf));
+  row('stripManifestSignatures signed bigmanifest', ms(stripT), mb(signedBuf.length, stripT));
   if (portableDataHash(signedBuf) !== portableDataHash(big)) throw new Error('PDH changed by signing');
-  const validateMs = time(() => validateManifest(big), 1);
-  row('validateManifest bigmanifest', ms(validateMs), mb(big.length, validateMs));
+  const validateT = time(() => validateManifest(big), 1);
+  row('validateManifest bigmanifest', ms(validateT), mb(big.length, validateT));
 
   const many = manyFilesManifest(512, 512);
   console.log(`many-files manifest: ${many.length} bytes, 262144 files, signed locators`);
-  const tokenizeManyMs = time(() => countTokens(many));
-  row('tokenize many-files', ms(tokenizeManyMs), mb(many.length, tokenizeManyMs));
-  const [md5ManyMs, pdhManyMs] = timePair(rawMd5(many), () => portableDataHash(many));
-  row('raw md5 many-files (baseline)', ms(md5ManyMs), mb(many.length, md5ManyMs));
-  row('portableDataHash many-files', ms(pdhManyMs), `ratio to md5 ${(md5ManyMs / pdhManyMs).toFixed(3)}`);
-  row('signManifest many-files', ms(time(() => signManifest(many, SIGN_OPTS))), '262144 distinct hashes');
+  const tokenizeManyT = time(() => countTokens(many));
+  row('tokenize many-files', ms(tokenizeManyT), mb(many.length, tokenizeManyT));
+  const [md5ManyT, pdhManyT] = timePair(rawMd5(many), () => portableDataHash(many));
+  row('raw md5 many-files (baseline)', ms(md5ManyT), mb(many.length, md5ManyT));
+  row('portableDataHash many-files', ms(pdhManyT), ratio(md5ManyT, pdhManyT));
+  row('signManifest many-files', ms(time(() => signManifest(many, SIGN_OPTS), 3)), '262144 distinct hashes');
   row('stripManifestSignatures many-files', ms(time(() => stripManifestSignatures(many))));
   let normalized: Uint8Array = new Uint8Array(0);
-  const normalizeMs = time(() => (normalized = normalizeManifest(many)), 3);
-  row('normalize many-files (SimpleTree load+write)', ms(normalizeMs), `${normalized.length} bytes out (Go load alone: 4960 ms)`);
+  const normalizeT = time(() => (normalized = normalizeManifest(many)), 3);
+  row('normalize many-files (SimpleTree load+write)', ms(normalizeT), `${normalized.length} bytes out (Go load alone: 4960 ms)`);
 }
 
 main();
