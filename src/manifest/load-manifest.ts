@@ -277,7 +277,9 @@ class Loader implements ManifestTokenVisitor {
     const count = this.#count;
     const starts = this.#starts;
     const sizes = this.#sizes;
-    if (this.#all64) return Math.min(Math.floor(offset / BLOCK_64MIB), count);
+    // Every block but the last is 64 MiB; the last may be larger (the loader accepts any int32
+    // size), so clamp to it rather than past the end.
+    if (this.#all64) return count === 0 ? 0 : Math.min(Math.floor(offset / BLOCK_64MIB), count - 1);
     const last = this.#lastIdx;
     for (let i = last; i < count && i <= last + 1; i++) {
       if (starts[i]! <= offset && starts[i]! + sizes[i]! > offset) return i;

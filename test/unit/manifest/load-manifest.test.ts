@@ -204,6 +204,16 @@ describe('loadManifest() accepted manifests', () => {
     assert.deepEqual(segmentsOf(small, 'z'), ['acbd@49+1', 'acbd@49+1']);
   });
 
+  it('maps ranges inside a last block larger than 64 MiB (fast path clamps to the last block)', () => {
+    const big = `${B204}+67108864`;
+    const tree = load(`. ${big} ${ACBD}+607108864 72715622:7348194:bar 67108864:1:first 0:3:a\n`);
+    assert.deepEqual(segmentsOf(tree, 'bar'), ['acbd@5606758+7348194']);
+    assert.deepEqual(segmentsOf(tree, 'first'), ['acbd@0+1']);
+    assert.deepEqual(segmentsOf(tree, 'a'), ['204e@0+3']);
+    const single = load(`. ${ACBD}+607108864 72715622:7348194:bar\n`);
+    assert.deepEqual(segmentsOf(single, 'bar'), ['acbd@72715622+7348194']);
+  });
+
   it('accepts an int64-wrapping range without segments, like Go', () => {
     const tree = load(`. ${ACBD}+3 9223372036854775807:1:w 1:9223372036854775807:v\n`);
     assert.deepEqual(segmentsOf(tree, 'w'), []);
