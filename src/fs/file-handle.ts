@@ -155,6 +155,7 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
     const t = this.#target;
     if (t.kind === 'getter' || this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'ftruncate', this.#path);
     if (len < 0) throw fsError('ErrInvalidArgument', 'ftruncate', this.#path);
+    await this.#core.waitForMarshal();
     this.#core.truncate(t.node, len);
   }
 

@@ -36,6 +36,8 @@ export class FsCore {
   readonly blockSizeBytes: number;
   /** Set by CollectionFS when signature refresh is enabled. */
   beforeRead: BeforeReadHook | undefined;
+  /** While set, writers wait: a marshal is flushing the last memory segments. */
+  #gate: Promise<void> | undefined;
 
   constructor(tree: FsTree, options: FsCoreOptions) {
     this.tree = tree;
@@ -98,6 +100,7 @@ export class FsCore {
    * @returns bytes written (all of `data`)
    */
   async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
+    await this.waitForMarshal();
     const list = this.tree.list(file);
     const max = this.blockSizeBytes;
     if (position > list.size) list.truncate(position, max, this.writer.pool);
@@ -108,11 +111,17 @@ export class FsCore {
       done += r.written;
       if (r.full) {
         await this.writer.prune(list);
+        if (this.#gate !== undefined) await this.waitForMarshal();
         ptr = list.seek(position + done, ptr);
       }
     }
     this.tree.touch(file);
     return done;
+  }
+
+  /** Resolves when no marshal holds writers back (see {@link marshal}). */
+  async waitForMarshal(): Promise<void> {
+    while (this.#gate !== undefined) await this.#gate;
   }
 
   /** Set the size of `file` (zero-filled growth). */
@@ -143,10 +152,22 @@ export class FsCore {
    */
   async marshal(prefix = '.'): Promise<Uint8Array> {
     await this.writer.idle();
-    for (let attempt = 0; ; attempt++) {
-      await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
-      if (!this.hasMemory(this.tree.root)) break;
-      if (attempt >= 100) throw new KeepError('ERR_INTERNAL', 'Cannot marshal manifest: data keeps changing during the flush');
+    await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+    if (this.hasMemory(this.tree.root)) {
+      // Writers kept adding data: hold them back until the rest is flushed (Go holds its locks).
+      await this.waitForMarshal();
+      let open: () => void = () => undefined;
+      this.#gate = new Promise<void>((resolve) => (open = resolve));
+      try {
+        for (let attempt = 0; this.hasMemory(this.tree.root); attempt++) {
+          if (attempt >= 100) throw new KeepError('ERR_INTERNAL', 'Cannot marshal manifest: data keeps changing during the flush');
+          await this.writer.idle();
+          await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+        }
+      } finally {
+        this.#gate = undefined;
+        open();
+      }
     }
     this.writer.clearErrors();
     return writeManifest(this.tree, prefix);

@@ -214,4 +214,35 @@ describe('CollectionFS flush and memory', () => {
     for (const [name, content] of model) assert.deepEqual(await again.readFile(name), content, name);
     assert.ok(store.maxInFlight <= 4);
   });
+
+  it('TestConcurrentWriters: random r/w/seek/truncate/marshal on shared files never fails', async () => {
+    const store = new MemoryStore();
+    const fs = await CollectionFS.load('', { store, blockSize: 8 });
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const h = await fs.open(`f${rand(4)}`, 'a+');
+        for (let i = 0; i < 150; i++) {
+          const op = rand(10);
+          if (op < 4) await h.write(Buffer.alloc(rand(20), 97 + rand(26)));
+          else if (op < 6) await h.read(Buffer.alloc(rand(30)), 0, undefined, rand(40));
+          else if (op < 7) h.seek(rand(40), 0);
+          else if (op < 8) await h.truncate(rand(40));
+          else if (op < 9) await fs.flush('', { shortBlocks: rand(2) === 0 });
+          else await fs.marshalManifest();
+        }
+      }),
+    );
+    const m = await fs.marshalManifest();
+    const again = await CollectionFS.load(m, { store, blockSize: 8 });
+    for (let i = 0; i < 4; i++) {
+      const name = `f${i}`;
+      const exists = await fs.stat(name).then(() => true, () => false);
+      if (exists) assert.deepEqual(await again.readFile(name), await fs.readFile(name));
+    }
+  });
 });

@@ -45,6 +45,17 @@ describe('CollectionFS sync and signatures', () => {
     assert.match(source.manifestText, / 0:3:bar 3:3:foo\n$/);
   });
 
+  it('TestSyncNonCanonicalManifest: a loaded non-canonical manifest is not written back', async () => {
+    const store = new MemoryStore();
+    const text = `. ${md5('foo')}+3 ${md5('bar')}+3 0:3:foo 3:3:bar\n`;
+    const source = new MemoryCollectionSource({ manifestText: text });
+    const fs = await CollectionFS.load(text, { store, source });
+    assert.notEqual(await fs.marshalManifest(), text, 'Go order differs from the input');
+    await fs.sync();
+    assert.equal(source.saveCount, 0);
+    assert.equal(source.manifestText, text);
+  });
+
   it('TestRefreshSignatures: expired signatures are refreshed synchronously before a read', async () => {
     let now = T0;
     const store = new MemoryStore();
