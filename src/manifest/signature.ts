@@ -71,11 +71,11 @@ function hexTtl(ttlSeconds: number): string {
 }
 
 /**
- * The signature; `hash` is a string (UTF-8) or the raw bytes of a manifest token. Callers that
+ * The signature; `hash` is UTF-8 text, or the raw bytes of a manifest token as latin1. Callers that
  * sign many locators pass a KeyObject (4x faster than a string key per HMAC).
  */
-function mac(key: string | KeyObject, hash: string | Uint8Array, token: string, expiryHex: string, ttlHex: string): string {
-  return createHmac('sha1', key).update(hash).update(`@${token}@${expiryHex}@${ttlHex}`).digest('hex');
+function mac(key: string | KeyObject, hash: string, token: string, expiryHex: string, ttlHex: string, hashEncoding: 'utf8' | 'latin1' = 'utf8'): string {
+  return createHmac('sha1', key).update(hash, hashEncoding).update(`@${token}@${expiryHex}@${ttlHex}`).digest('hex');
 }
 
 /**
@@ -228,11 +228,11 @@ function hashEnd(buf: Buffer, hexEnd: number, end: number): number {
 }
 
 /**
- * Rewrite every block token: drop its `+A` hints, then append `suffix(hashStart, hashEnd)`
- * (or nothing when `suffix` is null). Output is sized exactly, then filled with one copy per
+ * Rewrite every block token: drop its `+A` hints, then append the latin1 string
+ * `suffix(hashStart, hashEnd)` (or nothing when `suffix` is null). Output is sized exactly, then filled with one copy per
  * unchanged run.
  */
-function rewriteBlockTokens(buf: Buffer, suffix: ((from: number, to: number) => Buffer) | null, suffixLength: number): Uint8Array {
+function rewriteBlockTokens(buf: Buffer, suffix: ((from: number, to: number) => string) | null, suffixLength: number): Uint8Array {
   const tokens = findBlockTokens(buf);
   const count = tokens.start.length;
   const hasSignature = new Uint8Array(count);
@@ -258,9 +258,7 @@ function rewriteBlockTokens(buf: Buffer, suffix: ((from: number, to: number) => 
       at = copyRun(buf, copied, e, out, at);
     } else continue; // unchanged token: it stays in the pending run
     if (suffix !== null) {
-      const hint = suffix(tokens.start[t]!, hashEnd(buf, b, e));
-      out.set(hint, at);
-      at += hint.length;
+      at += out.write(suffix(tokens.start[t]!, hashEnd(buf, b, e)), at, 'latin1');
     }
     copied = e;
   }
@@ -290,16 +288,16 @@ export function signManifest(text: Uint8Array | string, opts: SignOptions): Uint
   const expiryHex = hexTimestamp(opts.expiry);
   const ttlHex = hexTtl(opts.ttlSeconds);
   const key = createSecretKey(Buffer.from(opts.key, 'utf8'));
-  const cache = new Map<string, Buffer>();
+  const cache = new Map<string, string>();
   let lastFrom = -1;
   let lastTo = -1;
-  let last: Buffer = Buffer.alloc(0);
-  const suffix = (from: number, to: number): Buffer => {
+  let last = '';
+  const suffix = (from: number, to: number): string => {
     if (lastFrom >= 0 && buf.compare(buf, lastFrom, lastTo, from, to) === 0) return last;
     const hash = buf.toString('latin1', from, to);
     let hint = cache.get(hash);
     if (hint === undefined) {
-      hint = Buffer.from(`+A${mac(key, buf.subarray(from, to), opts.token, expiryHex, ttlHex)}@${expiryHex}`, 'latin1');
+      hint = `+A${mac(key, hash, opts.token, expiryHex, ttlHex, 'latin1')}@${expiryHex}`;
       cache.set(hash, hint);
     }
     lastFrom = from;
