@@ -195,12 +195,13 @@ export class CollectionFS {
   /** Replace (or create) a file with `data` (default flag `w`). */
   async writeFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
     const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
-    const h = await this.open(path, o.flag ?? 'w', o.mode ?? 0);
-    try {
-      await h.writeFile(data, o.encoding ?? 'utf8');
-    } finally {
-      await h.close();
-    }
+    const flags = flagsToNumber(o.flag ?? 'w');
+    if (flags === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(o.flag)}` });
+    const bytes = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : data;
+    const h = this.#openNode(path, flags, o.mode ?? 0, 'open');
+    if (!h.writable) throw fsError('ErrReadOnlyFile', 'write', path);
+    if (h.node === GETTER || this.#tree.isDir(h.node)) throw fsError('ErrInvalidOperation', 'write', path);
+    await this.#core.writeAt(h.node, bytes, h.append ? this.#tree.fileSize(h.node) : 0);
   }
 
   /** Append `data` to a file, creating it if missing. */

@@ -100,7 +100,7 @@ export class FsCore {
    * @returns bytes written (all of `data`)
    */
   async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
-    await this.waitForMarshal();
+    if (this.#gate !== undefined) await this.waitForMarshal();
     const list = this.tree.list(file);
     const max = this.blockSizeBytes;
     if (position > list.size) list.truncate(position, max, this.writer.pool);
