@@ -1,5 +1,6 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { KeepError } from '../errors.js';
+import { concatBytes } from '../util/bytes.js';
 
 /** One HTTP exchange with a keep service. */
 export interface KeepHttpRequest {
@@ -91,7 +92,7 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         }
         settled = true;
         cleanup();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: fixed ?? Buffer.concat(chunks, received) });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: fixed ?? concatBytes(chunks, received) });
       });
     });
     if (r.body !== undefined && r.body.byteLength > 0) req.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
