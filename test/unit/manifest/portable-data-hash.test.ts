@@ -41,6 +41,16 @@ describe('portableDataHash()', () => {
     }
   });
 
+  it('matches pdh_in and pdh_out of every line of manifest-roundtrip.jsonl (malformed inputs included)', () => {
+    const lines = readFileSync(FIXTURES + 'manifest-roundtrip.jsonl', 'utf8').split('\n').filter((l) => l !== '');
+    assert.ok(lines.length >= 80);
+    for (const line of lines) {
+      const v = JSON.parse(line) as { manifest: string; marshal: string | null; pdh_in: string; pdh_out: string | null };
+      assert.equal(portableDataHash(v.manifest), v.pdh_in, JSON.stringify(v.manifest));
+      if (v.marshal !== null) assert.equal(portableDataHash(v.marshal), v.pdh_out, JSON.stringify(v.marshal));
+    }
+  });
+
   const table: Array<[string, string, string]> = [
     ['#1 empty', '', `${D}+0`],
     ['#2 foo', '. acbd18db4cc2f85cedef654fccc4a4d8+3 0:3:foo\n', '1f4b0bc7583c2a7f9102c395f4ffc5e3+45'],
