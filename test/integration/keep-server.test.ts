@@ -387,3 +387,40 @@ describe('keep server over a VolumeSet: replica and class headers (keepstore Tes
     });
   }
 });
+
+describe('keep server building blocks', () => {
+  it('server/errors.ts maps every KeepErrorCode to an error status and masks 5xx messages', async () => {
+    const { KEEP_HTTP_STATUS, httpErrorFor } = await import('../../src/server/errors.js');
+    for (const [code, status] of Object.entries(KEEP_HTTP_STATUS)) {
+      assert.ok(Number.isInteger(status) && status >= 400 && status <= 599, `${code} → ${status}`);
+    }
+    assert.deepEqual(httpErrorFor(new Error('db password is hunter2')), { status: 500, message: 'internal server error', unexpected: true });
+    assert.deepEqual(httpErrorFor(new KeepError('ERR_BLOCK_NOT_FOUND', 'file does not exist')), { status: 404, message: 'file does not exist', unexpected: false });
+    const masked = httpErrorFor(new KeepError('ERR_STORAGE_FULL', 'volume /secret/path is full'));
+    assert.equal(masked.status, 507);
+    assert.equal(masked.message, 'insufficient storage');
+    assert.equal(httpErrorFor(new KeepError('ERR_INTERNAL', 'stack details')).message, 'internal server error');
+  });
+
+  it('parseKeepLocator follows keepstore getLocatorInfo', async () => {
+    const { parseKeepLocator } = await import('../../src/server/keep/keep-locator.js');
+    const h = md5('x');
+    assert.deepEqual(parseKeepLocator(h), { hash: h, size: undefined, signed: false, remote: false });
+    assert.deepEqual(parseKeepLocator(`${h}+3+A${'0'.repeat(40)}@12345678+Rzzzzz-abc+K😀`), { hash: h, size: 3, signed: true, remote: true });
+    for (const bad of [h.toUpperCase(), `${h}+`, `+${h}`, `${h}++3`, `${h}+Kx+3`, `${h}+3x`, `${h.slice(1)}`, `${h}0+3`]) {
+      assert.throws(() => parseKeepLocator(bad), (err: unknown) => err instanceof KeepError && err.code === 'ERR_BAD_LOCATOR' && err.message === 'invalid locator', bad);
+    }
+  });
+
+  it('requestToken reads Bearer, OAuth2, api_token, Basic and the cookie, first one wins', async () => {
+    const { requestToken } = await import('../../src/server/keep/keep-auth.js');
+    const q = (s: string): URLSearchParams => new URLSearchParams(s);
+    assert.equal(requestToken({ authorization: 'Bearer a' }, q('api_token=b')), 'a');
+    assert.equal(requestToken({ authorization: 'OAuth2 a' }, q('')), 'a');
+    assert.equal(requestToken({}, q('api_token=b')), 'b');
+    assert.equal(requestToken({ authorization: `Basic ${Buffer.from('u:p:w').toString('base64')}` }, q('')), 'p:w');
+    assert.equal(requestToken({ cookie: 'arvados_api_token=v2%2Fx%2Fy' }, q('')), 'v2/x/y');
+    assert.equal(requestToken({ authorization: 'Bearer' }, q('')), undefined);
+    assert.equal(requestToken({}, q('')), undefined);
+  });
+});
