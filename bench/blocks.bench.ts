@@ -1,7 +1,7 @@
 /**
  * Block storage benchmark (`npm run bench -- blocks [size]`, size like 2G, 512M; default 2 GiB).
  * Every figure is printed with a ratio against a baseline measured in the same run:
- * - put: DirectoryStore.put of 64 MiB random blocks (4 in flight; gets 2) vs plain node:fs
+ * - put: DirectoryStore.put of 64 MiB random blocks (one per core in flight) vs plain node:fs
  *   "md5 + write + fdatasync" of the same bytes, one block at a time;
  * - get: DirectoryStore.get (verify off) vs fs.readFile of the same files; verified get vs
  *   fs.readFile + md5;
@@ -9,13 +9,14 @@
  *   in-memory blocks directly;
  * - keep protocol: the same put/get through KeepClient → keep server (over a DirectoryStore) on
  *   127.0.0.1, as a ratio of the direct DirectoryStore figures.
- * Each pair is run in alternating rounds (KEEPFS_BENCH_ROUNDS, default 3) and the best time of each
- * side is kept: this VM's disk and CPU figures vary by 2× from run to run.
+ * Each pair is run in ABBA rounds (KEEPFS_BENCH_ROUNDS, default 4) after a `sync`, and the best
+ * time of each side is kept: this VM's disk and CPU figures vary by 2× from run to run.
  * Temp files go to os.tmpdir() (override with KEEPFS_BENCH_DIR) and are removed at the end.
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DirectoryStore } from '../src/blocks/directory-store.js';
@@ -25,9 +26,9 @@ import { startKeepServer } from '../src/server/keep/keep-server.js';
 
 const MiB = 1 << 20;
 const BLOCK = 64 * MiB;
-/** Puts in flight (Arvados' concurrentWriters default) and gets in flight (one per core here). */
-const PUT_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_PUT_IN_FLIGHT'] ?? 4);
-const GET_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_GET_IN_FLIGHT'] ?? 2);
+/** Puts and gets in flight: one per core measured best on the 2-core VM (4 puts: 0.93–1.47×, noisy). */
+const PUT_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_PUT_IN_FLIGHT'] ?? availableParallelism());
+const GET_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_GET_IN_FLIGHT'] ?? availableParallelism());
 const RANGED_SECONDS = 3;
 
 function parseSize(arg: string | undefined): number {
@@ -113,22 +114,45 @@ async function benchKeepProtocol(root: string, blocks: readonly Uint8Array[], to
   }
 }
 
-/** Best (lowest) time of `rounds` alternating runs of a baseline and a candidate. */
-async function alternate(rounds: number, baseline: (round: number) => Promise<void>, candidate: (round: number) => Promise<void>): Promise<{ baseMs: number; ms: number }> {
+/** Flush dirty pages and let the disk settle, so one phase's writeback does not bill the next. */
+async function settle(): Promise<void> {
+  spawnSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+/**
+ * Best (lowest) time of `rounds` rounds of a baseline and a candidate, in ABBA order (the side
+ * that goes second was measured up to 2× slower on this VM's disk, whichever it was).
+ */
+async function alternate(rounds: number, baseline: (round: number) => Promise<void>, candidate: (round: number) => Promise<void>, prepare?: (round: number) => Promise<void>): Promise<{ baseMs: number; ms: number }> {
   let baseMs = Number.POSITIVE_INFINITY;
   let ms = Number.POSITIVE_INFINITY;
   for (let r = 0; r < rounds; r++) {
-    baseMs = Math.min(baseMs, await timed(() => baseline(r)));
-    ms = Math.min(ms, await timed(() => candidate(r)));
+    await prepare?.(r);
+    const runBase = async (): Promise<void> => {
+      await settle();
+      baseMs = Math.min(baseMs, await timed(() => baseline(r)));
+    };
+    const runCandidate = async (): Promise<void> => {
+      await settle();
+      ms = Math.min(ms, await timed(() => candidate(r)));
+    };
+    if (r % 2 === 0) {
+      await runBase();
+      await runCandidate();
+    } else {
+      await runCandidate();
+      await runBase();
+    }
   }
   return { baseMs, ms };
 }
 
 async function main(): Promise<void> {
   const total = parseSize(process.argv[2]);
-  const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 3);
+  const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 4);
   const count = Math.ceil(total / BLOCK);
-  process.stdout.write(`blocks benchmark: ${(total / MiB).toFixed(0)} MiB as ${count} block(s) of up to 64 MiB, ${PUT_IN_FLIGHT} puts / ${GET_IN_FLIGHT} gets in flight, best of ${rounds} alternating rounds\n`);
+  process.stdout.write(`blocks benchmark: ${(total / MiB).toFixed(0)} MiB as ${count} block(s) of up to 64 MiB, ${PUT_IN_FLIGHT} puts / ${GET_IN_FLIGHT} gets in flight, best of ${rounds} ABBA rounds\n`);
   const blocks: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const b = new Uint8Array(Math.min(BLOCK, total - i * BLOCK));
@@ -140,17 +164,19 @@ async function main(): Promise<void> {
     // put: each round writes into fresh directories, removed before the next round.
     const locators: string[] = new Array<string>(count);
     let store: DirectoryStore | undefined;
+    // Each round writes into fresh directories; the previous round's are removed before timing.
     const put = await alternate(rounds, async (r) => {
-      await rm(join(base, `plain-${r - 1}`), { recursive: true, force: true });
-      await mkdir(join(base, `plain-${r}`));
       await baselinePut(join(base, `plain-${r}`), blocks);
     }, async (r) => {
-      if (store !== undefined) await rm(store.root, { recursive: true, force: true });
-      store = await DirectoryStore.open({ root: join(base, `store-${r}`), minFreeBytes: 0 });
-      const s = store;
+      const s = store as DirectoryStore;
       await pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
         locators[i] = (await s.put(b)).locator;
       });
+    }, async (r) => {
+      await rm(join(base, `plain-${r - 1}`), { recursive: true, force: true });
+      await mkdir(join(base, `plain-${r}`));
+      if (store !== undefined) await rm(store.root, { recursive: true, force: true });
+      store = await DirectoryStore.open({ root: join(base, `store-${r}`), minFreeBytes: 0 });
     });
     await rm(join(base, `plain-${rounds - 1}`), { recursive: true, force: true });
     report({ name: 'DirectoryStore.put (64 MiB blocks)', figure: fmtRate(total, put.ms), baseline: fmtRate(total, put.baseMs), ratio: ratio(put.baseMs, put.ms), target: '>= 0.9× (md5+write+fsync)' });

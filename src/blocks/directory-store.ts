@@ -47,6 +47,14 @@ const LIST_STAT_BATCH = 64;
  * renames it into place and fsyncs the directory, so no reader and no crash ever sees a partial
  * block. Leftover temp files of dead processes are removed when the store opens. Trash moves a
  * block to `<root>/trash/<hash>` (`untrash` restores it, `emptyTrash` deletes old entries).
+ * Errors: ERR_BLOCK_NOT_FOUND, ERR_HASH_MISMATCH (bad input, or corrupt stored data on a verified
+ * read), ERR_STORAGE_FULL (statfs below `minFreeBytes`, ENOSPC), ERR_PERMISSION_DENIED (read-only),
+ * ERR_VOLUME_UNAVAILABLE (other I/O errors, with the errno error as `cause`).
+ * @example
+ * const store = await DirectoryStore.open({ root: './keepfs-data/blocks', storageClasses: ['default'] });
+ * const { locator } = await store.put(data);          // durable when this resolves
+ * const whole = await store.get(locator);             // md5-verified
+ * const part = await store.get(locator, { offset: 0, length: 4096 }); // not verified
  */
 export class DirectoryStore implements BlockStore {
   readonly root: string;

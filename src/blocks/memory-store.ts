@@ -26,6 +26,10 @@ interface Entry {
  * A BlockStore in process memory, for tests and ephemeral use. Puts copy the caller's data once
  * (into shared memory, so the hash pool hashes it without another copy); gets return copies, so
  * no caller can alter a stored block. `trash` moves a block aside, `untrash` restores it.
+ * @example
+ * const store = new MemoryStore({ capacityBytes: 1 << 30 });
+ * const { locator } = await store.put(new TextEncoder().encode('foo')); // 'acbd18db4cc2f85cedef654fccc4a4d8+3'
+ * const bytes = await store.get(locator, { offset: 1, length: 2 }); // 'oo'
  */
 export class MemoryStore implements BlockStore {
   readonly #blocks = new Map<string, Entry>();

@@ -56,7 +56,12 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
  * A read-through block cache over any BlockStore: an LRU in memory bounded in bytes, an optional
  * bounded disk tier, and single-flight fetching (concurrent readers of one uncached block share
  * one whole-block fetch, which also serves ranged readers). Gets return copies, never views of
- * cached memory. A caller's abort stops its wait, not the shared fetch.
+ * cached memory. A caller's abort stops its wait, not the shared fetch. A ranged reader of an
+ * uncached block waits for the whole block (BlockStore.get has no streaming form to wait on).
+ * @example
+ * const cache = new ReadCache(keepClient, { maxBytes: 512 << 20, diskDir: '/var/cache/keepfs', diskMaxBytes: 8 << 30 });
+ * const chunk = await cache.get(locator, { offset: 1 << 20, length: 1 << 20 });
+ * cache.stats(); // { hits, diskHits, misses, fetches, memoryBytes, … }
  */
 export class ReadCache implements BlockStore {
   readonly backend: BlockStore;

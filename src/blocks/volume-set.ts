@@ -46,6 +46,14 @@ interface Untrashable {
  * by `volumeOrder` (descending priority, then ascending rendezvous weight). A put first counts
  * (and touches) writable volumes that already hold the block, then writes to further volumes in
  * order until every wanted storage class holds `replicas` copies. Reads try volumes in order.
+ * @throws on put: ERR_STORAGE_FULL (nothing stored, every write refused as full),
+ *   ERR_INSUFFICIENT_REPLICAS (classes/replicas not reached; copies made are kept)
+ * @example
+ * const set = new VolumeSet({ volumes: [
+ *   { uuid: 'zzzzz-nyw5e-000000000000000', store: await DirectoryStore.open({ root: '/d1' }) },
+ *   { uuid: 'zzzzz-nyw5e-000000000000001', store: await DirectoryStore.open({ root: '/d2' }), storageClasses: ['archive'] },
+ * ] });
+ * const r = await set.put(data, { storageClasses: ['default', 'archive'] }); // r.storageClasses = { default: 1, archive: 1 }
  */
 export class VolumeSet implements BlockStore {
   readonly #volumes: Volume[];
