@@ -12,9 +12,9 @@ import { KeepError } from '../errors.js';
 
 /** A parsed locator. `hints` are the `+`-separated parts after the size, without the `+`. */
 export interface Locator {
-  readonly hash: string;
-  readonly size: number;
-  readonly hints: readonly string[];
+  hash: string;
+  size: number;
+  hints: string[];
 }
 
 /** Options of {@link parseLocator}. */
@@ -90,7 +90,7 @@ export function parseLocator(text: string, options: ParseLocatorOptions = {}): L
  * @returns its text
  * @example formatLocator({ hash: 'acbd18db4cc2f85cedef654fccc4a4d8', size: 3, hints: ['K@xyzzy'] })
  */
-export function formatLocator(loc: Locator): string {
+export function formatLocator(loc: Readonly<{ hash: string; size: number; hints: readonly string[] }>): string {
   let out = `${loc.hash}+${loc.size}`;
   for (const hint of loc.hints) out += `+${hint}`;
   return out;
