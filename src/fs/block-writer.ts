@@ -196,6 +196,8 @@ export class BlockWriter {
       }
       block = buf.subarray(0, off);
     }
+    // The buffer may be recycled after upload only if no earlier upload can still be reading it.
+    const recyclable = refs.length === 1 && (first.seg.flushing === null || first.seg.flushing.done);
     for (const r of refs) r.seg.flushing = token;
     const blockLen = block.length;
     const run = async (): Promise<void> => {
@@ -207,7 +209,7 @@ export class BlockWriter {
         refs.forEach((r, i) => {
           if (r.list.segs[r.idx] !== r.seg || r.seg.flushing !== token) return;
           r.list.segs[r.idx] = new StoredSeg(loc, offsets[i] ?? 0, r.seg.len);
-          if (refs.length === 1) this.pool.give(r.seg.buf);
+          if (recyclable) this.pool.give(r.seg.buf);
         });
       } catch (err) {
         if (!sync) this.#asyncErrors.push(err);
