@@ -110,9 +110,8 @@ export function portableDataHash(text: Uint8Array | string): string {
     if (i === n) break; // the final chunk is always fed verbatim
     let end = i;
     if (buf[i] === PLUS) {
-      end = i + 1;
-      while (end < n && buf[end] !== SPACE) end++;
-      if (end === n) break; // final chunk
+      end = buf.indexOf(SPACE, i + 1);
+      if (end === -1) break; // final chunk
       if (!plausibleHashBytes(buf, start)) {
         plus = buf.indexOf(PLUS, plus + 1); // not a block token here; resume the generic walk
         continue;
