@@ -49,6 +49,11 @@ function isValidStreamName(raw: string): boolean {
 function isValidFileToken(raw: string): boolean {
   if (!FILE_TOKEN.test(raw)) return false;
   const colon2 = raw.indexOf(':', raw.indexOf(':') + 1);
+  if (!raw.includes('\\') && raw.indexOf('/', colon2) === -1) {
+    // Fast path: nothing to unescape and a single path component.
+    const name = raw.slice(colon2 + 1);
+    return name === '.' ? raw.startsWith('0:0:') : name !== '..';
+  }
   const name = manifestUnescape(raw.slice(colon2 + 1));
   if (name === '.') return raw.startsWith('0:0:');
   return FILE_NAME.test(name) && !hasDotComponent(name.split('/'));
@@ -84,7 +89,7 @@ function validateLine(text: string, line: number, out: ManifestProblem[]): void 
   }
   for (; i < words.length; i++) {
     const word = words[i] ?? '';
-    if (WIDE_ESCAPE.test(word)) report(`>8-bit encoded chars not allowed on file token ${goQuote(word)}`);
+    if (word.includes('\\') && WIDE_ESCAPE.test(word)) report(`>8-bit encoded chars not allowed on file token ${goQuote(word)}`);
     else if (!isValidFileToken(word)) report(`invalid file token ${goQuote(word)}`);
   }
 }
