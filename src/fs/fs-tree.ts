@@ -24,14 +24,16 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #kind = new Uint8Array(16);
   #parent = new Int32Array(16);
   #mode = new Uint16Array(16);
-  #mtime = new Float64Array(16);
   #head = new Int32Array(16);
   #tail = new Int32Array(16);
-  #poolSize = new Float64Array(16);
   readonly #names: string[] = [];
   readonly #kids: Array<number | Map<string, number> | undefined> = [];
   readonly #lists = new Map<number, SegList>();
+  /** mtime (ms) of nodes changed or created since the load; others have `loadMtimeMs`. */
+  readonly #mtimes = new Map<number, number>();
   readonly #locRemap = new Map<number, number>();
+  /** Loaded names, shared between nodes (manifests repeat names across directories). */
+  #nameIntern: Map<string, string> | undefined = new Map();
   #pCount = 0;
   #pLoc = new Int32Array(64);
   #pOff = new Uint32Array(64);
@@ -53,10 +55,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#kind[id] = kind;
     this.#parent[id] = id;
     this.#mode[id] = mode & 0o7777;
-    this.#mtime[id] = mtimeMs;
+    if (mtimeMs !== this.loadMtimeMs) this.#mtimes.set(id, mtimeMs);
     this.#head[id] = -1;
     this.#tail[id] = -1;
-    this.#poolSize[id] = 0;
     this.#names[id] = name;
     return id;
   }
@@ -71,6 +72,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Shrink the node and segment arrays to their used length (after a load). */
   compact(): void {
+    this.#nameIntern = undefined;
     this.#resize(Math.max(16, this.#count));
     const n = Math.max(64, this.#pCount);
     this.#pLoc = this.#pLoc.slice(0, n);
@@ -85,7 +87,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   #resize(n: number): void {
-    const g = <T extends Uint8Array | Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const g = <T extends Uint8Array | Int32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a.subarray(0, Math.min(a.length, n)) as never);
       return b;
@@ -93,10 +95,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#kind = g(this.#kind, (k) => new Uint8Array(k));
     this.#parent = g(this.#parent, (k) => new Int32Array(k));
     this.#mode = g(this.#mode, (k) => new Uint16Array(k));
-    this.#mtime = g(this.#mtime, (k) => new Float64Array(k));
     this.#head = g(this.#head, (k) => new Int32Array(k));
     this.#tail = g(this.#tail, (k) => new Int32Array(k));
-    this.#poolSize = g(this.#poolSize, (k) => new Float64Array(k));
   }
 
   isDir(node: number): boolean {
@@ -120,11 +120,11 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   mtimeOf(node: number): number {
-    return this.#mtime[node] ?? 0;
+    return this.#mtimes.get(node) ?? this.loadMtimeMs;
   }
 
   touch(node: number, mtimeMs: number = Date.now()): void {
-    this.#mtime[node] = mtimeMs;
+    this.#mtimes.set(node, mtimeMs);
   }
 
   childOf(dir: number, name: string): number {
@@ -196,15 +196,28 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   addDir(dir: number, name: string): number {
-    const id = this.newNode(KIND_DIR, name, 0o755, this.loadMtimeMs);
-    this.link(dir, name, id);
+    const shared = this.#internName(name);
+    const id = this.newNode(KIND_DIR, shared, 0o755, this.loadMtimeMs);
+    this.link(dir, shared, id);
     return id;
   }
 
   addFile(dir: number, name: string): number {
-    const id = this.newNode(KIND_FILE, name, 0o755, this.loadMtimeMs);
-    this.link(dir, name, id);
+    const shared = this.#internName(name);
+    const id = this.newNode(KIND_FILE, shared, 0o755, this.loadMtimeMs);
+    this.link(dir, shared, id);
     return id;
+  }
+
+  /** One string per distinct name (up to 65,536 distinct names; then names are kept as given). */
+  #internName(name: string): string {
+    const table = this.#nameIntern;
+    if (table === undefined) return name;
+    const found = table.get(name);
+    if (found !== undefined) return found;
+    if (table.size >= 65536) this.#nameIntern = undefined;
+    else table.set(name, name);
+    return name;
   }
 
   addSegment(file: number, locator: number, offset: number, length: number): void {
@@ -224,7 +237,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     if (tail < 0) this.#head[file] = p;
     else this.#pNext[tail] = p;
     this.#tail[file] = p;
-    this.#poolSize[file] = (this.#poolSize[file] ?? 0) + length;
   }
 
   #growPool(): void {
@@ -272,7 +284,10 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   fileSize(file: number): number {
     const list = this.#lists.get(file);
-    return list !== undefined ? list.size : (this.#poolSize[file] ?? 0);
+    if (list !== undefined) return list.size;
+    let n = 0;
+    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) n += this.#pLen[p] ?? 0;
+    return n;
   }
 
   forEachSegment(file: number, visit: (locator: number, offset: number, length: number) => void): void {
