@@ -159,7 +159,7 @@ function findBlockTokens(buf: Buffer): BlockTokens {
     let a = probe;
     while (a > lowest && IS_HEX[buf[a - 1]!] === 1) a--;
     // A token starting at `a` needs a whitespace (or the text start) before it.
-    if (a < 0 || !(a === 0 || IS_SPACE[buf[a - 1]!] === 1)) {
+    if (a > 0 && IS_SPACE[buf[a - 1]!] === 0) {
       probe += HASH_LEN;
       continue;
     }
