@@ -116,12 +116,15 @@ export class ByteLocatorTable implements LocatorIds {
   /** Shrink the arena and id arrays to their used length. */
   compact(): void {
     const n = Math.max(16, this.#count);
+    if (this.#arenaLen * 4 < this.#arena.length * 3) {
+      this.#arena = this.#arena.slice(0, Math.max(1024, this.#arenaLen));
+      this.#arenaView = Buffer.from(this.#arena.buffer, 0, this.#arena.length);
+    }
+    if (n * 4 >= this.#start.length * 3) return;
     this.#start = this.#start.slice(0, n);
     this.#len = this.#len.slice(0, n);
     this.#size = this.#size.slice(0, n);
     this.#hashes = this.#hashes.slice(0, n);
-    this.#arena = this.#arena.slice(0, Math.max(1024, this.#arenaLen));
-    this.#arenaView = Buffer.from(this.#arena.buffer, 0, this.#arena.length);
   }
 
   #growIds(): void {

@@ -70,15 +70,17 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return this.newNode(KIND_FILE, name, mode, mtimeMs);
   }
 
-  /** Shrink the node and segment arrays to their used length (after a load). */
+  /** Shrink the node and segment arrays to their used length when over a quarter is unused. */
   compact(): void {
     this.#nameIntern = undefined;
-    this.#resize(Math.max(16, this.#count));
-    const n = Math.max(64, this.#pCount);
-    this.#pLoc = this.#pLoc.slice(0, n);
-    this.#pOff = this.#pOff.slice(0, n);
-    this.#pLen = this.#pLen.slice(0, n);
-    this.#pNext = this.#pNext.slice(0, n);
+    if (this.#count * 4 < this.#kind.length * 3) this.#resize(Math.max(16, this.#count));
+    if (this.#pCount * 4 < this.#pLoc.length * 3) {
+      const n = Math.max(64, this.#pCount);
+      this.#pLoc = this.#pLoc.slice(0, n);
+      this.#pOff = this.#pOff.slice(0, n);
+      this.#pLen = this.#pLen.slice(0, n);
+      this.#pNext = this.#pNext.slice(0, n);
+    }
     this.locators.compact();
   }
 
