@@ -113,19 +113,14 @@ describe('keep server: PUT', () => {
   });
 });
 
-/** A MemoryStore whose reads can be corrupted or stalled (fault injection). */
+/** A MemoryStore whose reads can fail or stall (fault injection). */
 class FaultyStore extends MemoryStore {
-  corrupt = false;
   stall: ((signal: AbortSignal | undefined) => Promise<void>) | undefined;
   throwPlain = false;
   override async get(locator: string, options: GetOptions = {}): Promise<Uint8Array> {
     if (this.throwPlain) throw new Error('secret internal detail');
     if (this.stall !== undefined) await this.stall(options.signal);
-    const data = await super.get(locator, options);
-    if (!this.corrupt) return data;
-    const copy = new Uint8Array(data);
-    copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ 0xff;
-    return copy;
+    return super.get(locator, options);
   }
 }
 
@@ -218,17 +213,29 @@ describe('keep server: GET and HEAD', () => {
     assert.equal(r.status, 404);
   });
 
-  it('stored data failing its md5: GET body is cut short, HEAD is 502', async () => {
-    const { signed } = await putBlock(200_000);
-    store.corrupt = true;
+  it('stored data failing its md5 (a damaged file of a DirectoryStore) is 502 for GET and HEAD', async () => {
+    const { DirectoryStore } = await import('../../src/blocks/directory-store.js');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = await mkdtemp(join(tmpdir(), 'keep-corrupt-'));
+    const disk = await DirectoryStore.open({ root, fsync: false, minFreeBytes: 0 });
+    const srv = await startKeepServer({ store: disk });
     try {
-      await assert.rejects(http(server.url, 'GET', `/${signed}`, bearer(TOKEN)));
-      const small = await putBlock(100);
-      await assert.rejects(http(server.url, 'GET', `/${small.signed}`, bearer(TOKEN)));
-      const r = await http(server.url, 'HEAD', `/${signed}`, bearer(TOKEN));
-      assert.equal(r.status, 502);
+      const data = randomData(200_000);
+      const h = md5(data);
+      await disk.put(data);
+      const bad = new Uint8Array(data);
+      bad[1000] = (bad[1000] ?? 0) ^ 0xff;
+      await writeFile(join(root, h.slice(0, 3), h), bad);
+      const g = await http(srv.url, 'GET', `/${h}+200000`);
+      assert.equal(g.status, 502);
+      assert.equal(g.body.toString(), 'checksum mismatch in stored data\n');
+      assert.equal((await http(srv.url, 'HEAD', `/${h}+200000`)).status, 502);
+      assert.equal((await http(srv.url, 'HEAD', `/${h}`)).status, 502);
     } finally {
-      store.corrupt = false;
+      await srv.close();
+      await rm(root, { recursive: true, force: true });
     }
   });
 

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { KeepError } from '../../errors.js';
 import { abortError, addAbortListener } from '../../util/abort.js';
 
-/** A request body read into memory, with its md5 computed while it arrived. */
+/** A request body read into memory. */
 export interface ReceivedBody {
   data: Uint8Array;
-  md5: string;
   /** The Content-Length header, or undefined for a chunked body. */
   declaredBytes: number | undefined;
 }
@@ -19,7 +17,7 @@ function allocate(sizeBytes: number): Uint8Array {
 }
 
 /**
- * Read a request body of at most `maxBytes`, hashing it incrementally. With a Content-Length the
+ * Read a request body of at most `maxBytes`. With a Content-Length the
  * bytes land in one preallocated buffer (no concatenation); a chunked body is collected and
  * copied once.
  * @throws KeepError ERR_BLOCK_TOO_LARGE (more than maxBytes), ERR_SIZE_MISMATCH (body shorter
@@ -33,7 +31,6 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
   }
   if (declared !== undefined && declared > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
-    const md5 = createHash('md5');
     const chunks: Uint8Array[] = [];
     const fixed = declared === undefined ? undefined : allocate(declared);
     let received = 0;
@@ -52,7 +49,6 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
         finish(fixed === undefined ? tooLarge() : sizeMismatch(received + chunk.byteLength, fixed.byteLength));
         return;
       }
-      md5.update(chunk);
       if (fixed !== undefined) fixed.set(chunk, received);
       else chunks.push(chunk);
       received += chunk.byteLength;
@@ -60,7 +56,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
     const onEnd = (): void => {
       if (fixed !== undefined) {
         if (received !== fixed.byteLength) finish(sizeMismatch(received, fixed.byteLength));
-        else finish(undefined, { data: fixed, md5: md5.digest('hex'), declaredBytes: declared });
+        else finish(undefined, { data: fixed, declaredBytes: declared });
         return;
       }
       const data = allocate(received);
@@ -69,7 +65,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
         data.set(c, off);
         off += c.byteLength;
       }
-      finish(undefined, { data, md5: md5.digest('hex'), declaredBytes: undefined });
+      finish(undefined, { data, declaredBytes: undefined });
     };
     const onError = (err: Error): void => finish(new KeepError('ERR_ABORTED', 'Cannot read request body: connection failed', { cause: err }));
     const onAborted = (): void => finish(sizeMismatch(received, declared ?? received));

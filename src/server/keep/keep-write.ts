@@ -1,5 +1,5 @@
-import { MAX_BLOCK_SIZE_BYTES } from '../../blocks/block-store.js';
-import { KeepError } from '../../errors.js';
+import { MAX_BLOCK_SIZE_BYTES, type PutResult } from '../../blocks/block-store.js';
+import { isKeepError, KeepError } from '../../errors.js';
 import { signLocator } from '../../manifest/signature.js';
 import { readRequestBody } from './keep-body.js';
 import type { KeepRequest, KeepSettings } from './keep-context.js';
@@ -29,18 +29,21 @@ export function formatClassesConfirmed(classes: Record<string, number>): string 
  * (signed for the request token when a signing key is configured) plus the replica headers.
  */
 export async function handleWrite(ctx: KeepRequest, settings: KeepSettings, pathLocator: string): Promise<void> {
-  parseKeepLocator(pathLocator);
+  const li = parseKeepLocator(pathLocator);
   const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal);
-  if (!pathLocator.startsWith(body.md5)) {
-    throw new KeepError('ERR_HASH_MISMATCH', `content hash ${body.md5} did not match specified locator ${pathLocator}`);
-  }
   const classes = parseStorageClassesHeader(ctx.req.headers['x-keep-storage-classes']);
-  const result = await settings.store.put(body.data, {
-    hash: body.md5,
-    signal: ctx.signal,
-    ...(classes.length > 0 ? { storageClasses: classes } : {}),
-  });
-  let locator = `${body.md5}+${body.data.byteLength}`;
+  let result: PutResult;
+  try {
+    // The store checks the md5 against the path (hashing once, in the pool); the actual md5 is
+    // computed again only to word the refusal like keepstore.
+    result = await settings.store.put(body.data, { hash: li.hash, signal: ctx.signal, ...(classes.length > 0 ? { storageClasses: classes } : {}) });
+  } catch (err) {
+    if (!isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
+    const actual = await settings.hashPool.md5(body.data, { signal: ctx.signal });
+    throw new KeepError('ERR_HASH_MISMATCH', `content hash ${actual} did not match specified locator ${pathLocator}`, { cause: err });
+  }
+  const hash = li.hash;
+  let locator = `${hash}+${body.data.byteLength}`;
   if (settings.signingKey !== undefined && settings.signingKey !== '' && ctx.token !== undefined) {
     locator = signLocator(locator, {
       key: settings.signingKey,
