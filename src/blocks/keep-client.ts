@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { isKeepError, KeepError } from '../errors.js';
 import { sleep } from '../util/abort.js';
@@ -179,7 +180,7 @@ export class KeepClient implements BlockStore {
   }
 
   #http(service: KeepService, method: string, path: string, signal: AbortSignal | undefined, body?: Uint8Array, extra: Record<string, string> = {}): Promise<KeepHttpResponse> {
-    const headers: Record<string, string> = { ...extra };
+    const headers: Record<string, string> = { 'X-Request-Id': requestId(), ...extra };
     if (this.#token !== undefined && this.#token !== '') headers.Authorization = `Bearer ${this.#token}`;
     return keepHttp(this.#agent, {
       method,
@@ -271,6 +272,16 @@ export class KeepClient implements BlockStore {
     return new KeepError(code, `Cannot access block "${hash}": ${details.join('; ')}`);
   }
 }
+
+/** An Arvados-style request id: `req-` and 20 lowercase alphanumerics. */
+function requestId(): string {
+  const bytes = randomBytes(20);
+  let id = 'req-';
+  for (const b of bytes) id += ID_CHARS[b % ID_CHARS.length];
+  return id;
+}
+
+const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 function lastPerService(outcomes: Outcome[]): Outcome[] {
   const byService = new Map<KeepService, Outcome>();

@@ -223,6 +223,7 @@ describe('KeepClient retries, verification and timeouts (fault injection)', () =
       assert.equal(proxy.seen[0]?.headers.authorization, 'Bearer tok');
       assert.equal(proxy.seen[0]?.headers['x-keep-desired-replicas'], '1');
       assert.equal(proxy.seen[0]?.headers['content-type'], 'application/octet-stream');
+      assert.match(String(proxy.seen[0]?.headers['x-request-id']), /^req-[a-z0-9]{20}$/);
       kc.close();
       await proxy.close();
     });
