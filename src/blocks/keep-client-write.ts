@@ -75,7 +75,7 @@ export async function writeToServices(plan: WritePlan): Promise<PutResult> {
         const service = batch[i] as KeepService;
         const o = outcomes[i] as PromiseSettledResult<KeepHttpResponse>;
         if (o.status === 'rejected') {
-          if (isKeepError(o.reason, 'ERR_ABORTED')) throw o.reason;
+          if (isKeepError(o.reason, 'ERR_ABORTED') || isKeepError(o.reason, 'ERR_HASH_MISMATCH')) throw o.reason;
           failures.push(`${service.url}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`);
           retry.push(service);
           continue;

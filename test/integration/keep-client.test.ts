@@ -193,6 +193,18 @@ describe('KeepClient against several keep servers', () => {
     kc.close();
   });
 
+  it('a put with a given hash is not hashed by the client; the servers refuse a wrong one (ERR_HASH_MISMATCH)', async () => {
+    const kc = client({ replicas: 2 });
+    const data = randomData(321);
+    const r = await kc.put(data, { hash: md5(data) });
+    assert.equal(r.locator, `${md5(data)}+321`);
+    const wrong = md5('not the data');
+    await rejectsWith(kc.put(data, { hash: wrong }), 'ERR_HASH_MISMATCH');
+    for (const s of stores) assert.equal(await has(s, wrong), false);
+    await rejectsWith(kc.put(data, { hash: 'XYZ' }), 'ERR_INVALID_ARGUMENT');
+    kc.close();
+  });
+
   it('the empty block needs no request', async () => {
     const proxy = await faultyProxy(servers[0]?.url ?? '', () => 500);
     const kc = new KeepClient({ services: [{ url: proxy.url }], ...FAST });
