@@ -390,3 +390,42 @@ describe('CollectionFS.repack()', () => {
   });
 });
 const stripHints = (l: string): string => l.slice(0, 32);
+
+describe('repack cost (TestRepackCost_SourceTree_Part analogue)', () => {
+  it('500 source-like files, marshal + repack after each write: ≤ 60 blocks, ≤ 4× bytes written', async () => {
+    let seed = 7;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const mem = new MemoryStore();
+    let written = 0;
+    const store: Pick<BlockStore, 'get' | 'put'> = {
+      get: (l, o) => mem.get(l, o),
+      put: (d, o) => {
+        written += d.byteLength;
+        return mem.put(d, o);
+      },
+    };
+    const fs = await CollectionFS.load('', { store });
+    const dirs = ['', 'src/', 'src/lib/', 'doc/', 'test/'];
+    for (const d of dirs) if (d !== '') await fs.mkdir(d, { recursive: true });
+    let content = 0;
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < 500; i++) {
+      // Log-uniform sizes between 100 B and 200 KB, like a source tree.
+      const size = Math.floor(100 * Math.exp(rnd() * Math.log(2000)));
+      const data = Buffer.alloc(size, `f${i}-`);
+      const path = `${dirs[i % dirs.length]}file${String(i).padStart(3, '0')}.txt`;
+      await fs.writeFile(path, data);
+      files.set(path, data);
+      content += size;
+      await fs.marshalManifest();
+      await fs.repack();
+    }
+    const blocks = new Set(blockTokens(await fs.marshalManifest()).map((t) => t.slice(0, 32)));
+    assert.ok(blocks.size <= 60, `${blocks.size} blocks`);
+    assert.ok(written <= 4 * content, `wrote ${written} bytes for ${content}`);
+    for (const [path, data] of files) assert.deepEqual(await fs.readFile(path), data, path);
+  });
+});
