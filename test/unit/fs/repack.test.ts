@@ -363,6 +363,46 @@ describe('CollectionFS.repack()', () => {
     assert.equal(await fs.readFile('zz-unflushed', 'utf8'), 'still in memory');
   });
 
+  it('a failed block write leaves the collection unchanged and surfaces the error', async () => {
+    const mem = new MemoryStore();
+    const { locs } = await smallBlocks(mem, 11, 100, 'v');
+    let failPuts = true;
+    const store: Pick<BlockStore, 'get' | 'put'> = {
+      get: (l, o) => mem.get(l, o),
+      put: async (d, o) => {
+        if (failPuts) throw new Error('stub write error');
+        return mem.put(d, o);
+      },
+    };
+    const fs = await CollectionFS.load(streamOf('.', locs, 100, 'f'), { store });
+    const before = await fs.marshalManifest();
+    await assert.rejects(fs.repack(), { message: 'stub write error' });
+    assert.equal(await fs.marshalManifest(), before);
+    failPuts = false;
+    assert.equal(await fs.repack(), 11);
+  });
+
+  it('a missing source block fails the repack without changes', async () => {
+    const mem = new MemoryStore();
+    const { locs } = await smallBlocks(mem, 11, 100, 'u');
+    const ghost = `${'e'.repeat(32)}+100`;
+    const fs = await CollectionFS.load(streamOf('.', [...locs, ghost], 100, 'f'), { store: mem });
+    const before = await fs.marshalManifest();
+    await assert.rejects(fs.repack(), (e: unknown) => isKeepError(e, 'ERR_BLOCK_NOT_FOUND'));
+    assert.equal(await fs.marshalManifest(), before);
+  });
+
+  it('an aborted repack changes nothing', async () => {
+    const mem = new MemoryStore();
+    const { locs } = await smallBlocks(mem, 11, 100, 't');
+    const fs = await CollectionFS.load(streamOf('.', locs, 100, 'f'), { store: mem });
+    const before = await fs.marshalManifest();
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(fs.repack({ signal: ac.signal }), (e: unknown) => isKeepError(e, 'ERR_ABORTED'));
+    assert.equal(await fs.marshalManifest(), before);
+  });
+
   it('then sync() sends the mapping as replaceSegments, with chains collapsed', async () => {
     const store = new MemoryStore();
     const first = await smallBlocks(store, 11, 100, 'a');
