@@ -92,25 +92,55 @@ async function baselinePut(dir: string, blocks: readonly Uint8Array[]): Promise<
 }
 
 /**
- * KeepClient → keep server figures, as ratios of the direct DirectoryStore figures.
- * (Put/get through the keep protocol on 127.0.0.1, server over its own DirectoryStore.)
+ * KeepClient → keep server figures, as ratios of direct DirectoryStore figures measured in ABBA
+ * rounds next to them: each round puts every block into a fresh DirectoryStore directly, and
+ * through KeepClient into a keep server (127.0.0.1, same process) over another fresh one; then the
+ * blocks are read back both ways (md5 verified).
  */
-async function benchKeepProtocol(root: string, blocks: readonly Uint8Array[], total: number, direct: { putMs: number; getMs: number }): Promise<void> {
-  const store = await DirectoryStore.open({ root, minFreeBytes: 0 });
-  const server = await startKeepServer({ store });
+async function benchKeepProtocol(base: string, blocks: readonly Uint8Array[], total: number, rounds: number): Promise<void> {
+  let direct: DirectoryStore | undefined;
+  let served: DirectoryStore | undefined;
+  let server: Awaited<ReturnType<typeof startKeepServer>> | undefined;
+  let client: KeepClient | undefined;
+  const directLocs: string[] = new Array<string>(blocks.length);
+  const keepLocs: string[] = new Array<string>(blocks.length);
+  const stop = async (): Promise<void> => {
+    await server?.close();
+    for (const s of [direct, served]) if (s !== undefined) await rm(s.root, { recursive: true, force: true });
+  };
   try {
-    const client = new KeepClient({ services: [{ url: server.url }], replicas: 1 });
-    const locators: string[] = new Array<string>(blocks.length);
-    const putMs = await timed(() => pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
-      locators[i] = (await client.put(b)).locator;
-    }));
-    report({ name: 'put via KeepClient → keep server', figure: fmtRate(total, putMs), baseline: fmtRate(total, direct.putMs), ratio: ratio(direct.putMs, putMs), target: '>= 0.7× (direct put)' });
-    const getMs = await timed(() => pooled(locators, GET_IN_FLIGHT, async (l) => {
-      await client.get(l);
-    }));
-    report({ name: 'get via KeepClient → keep server (verified)', figure: fmtRate(total, getMs), baseline: fmtRate(total, direct.getMs), ratio: ratio(direct.getMs, getMs), target: '>= 0.7× (direct verified get)' });
+    const put = await alternate(rounds, async () => {
+      const d = direct as DirectoryStore;
+      await pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
+        directLocs[i] = (await d.put(b)).locator;
+      });
+    }, async () => {
+      const c = client as KeepClient;
+      await pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
+        keepLocs[i] = (await c.put(b)).locator;
+      });
+    }, async (r) => {
+      await stop();
+      direct = await DirectoryStore.open({ root: join(base, `direct-${r}`), minFreeBytes: 0 });
+      served = await DirectoryStore.open({ root: join(base, `served-${r}`), minFreeBytes: 0 });
+      server = await startKeepServer({ store: served });
+      client = new KeepClient({ services: [{ url: server.url }], replicas: 1 });
+    });
+    report({ name: 'put via KeepClient → keep server', figure: fmtRate(total, put.ms), baseline: fmtRate(total, put.baseMs), ratio: ratio(put.baseMs, put.ms), target: '>= 0.7× (direct DirectoryStore.put)' });
+    const get = await alternate(rounds, async () => {
+      const d = direct as DirectoryStore;
+      await pooled(directLocs, GET_IN_FLIGHT, async (l) => {
+        await d.get(l);
+      });
+    }, async () => {
+      const c = client as KeepClient;
+      await pooled(keepLocs, GET_IN_FLIGHT, async (l) => {
+        await c.get(l);
+      });
+    });
+    report({ name: 'get via KeepClient → keep server (verified)', figure: fmtRate(total, get.ms), baseline: fmtRate(total, get.baseMs), ratio: ratio(get.baseMs, get.ms), target: '>= 0.7× (direct verified get)' });
   } finally {
-    await server.close();
+    await stop();
   }
 }
 
@@ -234,7 +264,8 @@ async function main(): Promise<void> {
     process.stdout.write(`  cache: ${stats.hits} hits, ${stats.misses} misses, ${stats.fetches} fetches, ${(stats.memoryBytes / MiB).toFixed(0)} MiB held\n`);
     cache.clearMemory();
 
-    await benchKeepProtocol(join(base, 'keep'), blocks, total, { putMs: put.ms, getMs: verified.ms });
+    await rm(st.root, { recursive: true, force: true });
+    await benchKeepProtocol(base, blocks, total, rounds);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
