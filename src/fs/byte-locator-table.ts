@@ -113,6 +113,16 @@ export class ByteLocatorTable implements LocatorIds {
     return id;
   }
 
+  /** Pre-size for about `n` locators (saves rehashing while a large manifest loads). */
+  reserve(n: number): void {
+    let cap = this.#table.length;
+    while (cap < n * 2) cap *= 2;
+    if (cap > this.#table.length) {
+      this.#table = new Int32Array(cap / 2);
+      this.#rehash();
+    }
+  }
+
   /** Shrink the arena and id arrays to their used length. */
   compact(): void {
     const n = Math.max(16, this.#count);

@@ -93,6 +93,8 @@ export class CollectionFS {
     if (!Number.isInteger(cw) || cw < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: concurrentWriters must be a positive integer, got ${cw}`);
     const tree = new FsTree(undefined, options.modifiedAtMs ?? Date.now());
     if (manifestText.length > 0) {
+      // Locator tokens take 35+ bytes, and most manifests have more file than block tokens.
+      tree.locators.reserve(Math.min(1 << 22, Math.floor(manifestText.length / 256)));
       loadManifest(manifestText, tree);
       tree.compact();
     }
