@@ -38,4 +38,14 @@ describe('ByteLocatorTable', () => {
     }
     assert.equal(t.count, 50_000);
   });
+
+  it('reserve() keeps existing ids valid', () => {
+    const t = new ByteLocatorTable();
+    const a = t.intern(loc(1), 1);
+    t.reserve(100_000);
+    assert.equal(t.intern(loc(1), 1), a);
+    const b = t.intern(loc(2), 2);
+    assert.notEqual(b, a);
+    assert.equal(t.text(b), loc(2));
+  });
 });
