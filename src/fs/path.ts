@@ -3,17 +3,21 @@
  * latin1), see src/manifest/tree.ts. Lexical cleaning follows Go's `path.Clean`.
  */
 
+/** True if every char of `s` is below 0x80 (then UTF-8 and latin1 agree). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
 /** A user path (UTF-8) as a byte string. ASCII-only strings are returned unchanged. */
 export function toByteString(userPath: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(userPath)) return userPath;
+  if (isAscii(userPath)) return userPath;
   return Buffer.from(userPath, 'utf8').toString('latin1');
 }
 
 /** A byte string as a user string (UTF-8 decoded). */
 export function fromByteString(bytes: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
+  if (isAscii(bytes)) return bytes;
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
