@@ -162,7 +162,31 @@ export class CollectionFS {
 
   async #recordContent(): Promise<Buffer> {
     const manifest = Buffer.from(await this.#core.marshal('.')).toString('utf8');
-    const json = JSON.stringify({ uuid: this.#uuid, etag: '', owner_uuid: '', trash_at: null, manifest_text: manifest });
+    const zeroTime = '0001-01-01T00:00:00Z';
+    // Go's Collection struct in declaration order, only uuid and manifest_text set (Go zero values elsewhere).
+    const json = JSON.stringify({
+      uuid: this.#uuid,
+      etag: '',
+      owner_uuid: '',
+      trash_at: null,
+      manifest_text: manifest,
+      unsigned_manifest_text: '',
+      name: '',
+      created_at: zeroTime,
+      modified_at: zeroTime,
+      modified_by_client_uuid: '',
+      modified_by_user_uuid: '',
+      portable_data_hash: '',
+      replication_confirmed: null,
+      replication_confirmed_at: null,
+      replication_desired: null,
+      storage_classes_desired: null,
+      storage_classes_confirmed: null,
+      storage_classes_confirmed_at: zeroTime,
+      delete_at: null,
+      is_trashed: false,
+      properties: null,
+    });
     return Buffer.from(json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n', 'utf8');
   }
 

@@ -155,7 +155,8 @@ describe('CollectionFS namespace', () => {
     const text = await fs.readFile('.arvados#collection', 'utf8');
     assert.equal(st.size, Buffer.byteLength(text));
     assert.ok(text.startsWith(`{"uuid":"zzzzz-4zz18-aaaaaaaaaaaaaaa","etag":"","owner_uuid":"","trash_at":null,"manifest_text":". ${md5('foo')}+3 0:3:foo\\n"`), text);
-    assert.ok(text.endsWith('\n'));
+    assert.ok(text.endsWith('"delete_at":null,"is_trashed":false,"properties":null}\n'), text);
+    assert.equal((JSON.parse(text) as { manifest_text: string }).manifest_text, `. ${md5('foo')}+3 0:3:foo\n`);
     assert.deepEqual(await fs.readdir('/'), ['foo']);
     const h = await fs.open('.arvados#collection', 'r+');
     await assert.rejects(h.write(Buffer.from('x')), goErr('invalid operation'));
