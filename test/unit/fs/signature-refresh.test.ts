@@ -311,8 +311,7 @@ describe('CollectionFS signature refresh (TestRefreshSignatures, real clock)', (
     fs.signatures.updateSignatures(signedText(nowS + 120));
     fs.signatures.tracker.resetHold();
     assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
-    for (let i = 0; i < 20 && source.fetchCount === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 400 && (source.fetchCount === 0 || fs.signatures.tracker.refreshing); i++) await new Promise((r) => setTimeout(r, 5));
     assert.equal(source.fetchCount, 1);
     for (const e of expiries(await fs.marshalManifest())) assert.ok(e > nowS + 3600, `expiry ${e} refreshed`);
   });
