@@ -11,6 +11,7 @@ import { FsError, fsError } from './fs-error.js';
 import { FsTree } from './fs-tree.js';
 import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessMode, flagsToNumber } from './open-flags.js';
 import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
+import { collectionRecord } from './collection-record.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
 import { CollectionDirent, CollectionStats } from './stats.js';
 import type { ReplacementMapInput } from './replace-segments.js';
@@ -161,33 +162,7 @@ export class CollectionFS {
   }
 
   async #recordContent(): Promise<Buffer> {
-    const manifest = Buffer.from(await this.#core.marshal('.')).toString('utf8');
-    const zeroTime = '0001-01-01T00:00:00Z';
-    // Go's Collection struct in declaration order, only uuid and manifest_text set (Go zero values elsewhere).
-    const json = JSON.stringify({
-      uuid: this.#uuid,
-      etag: '',
-      owner_uuid: '',
-      trash_at: null,
-      manifest_text: manifest,
-      unsigned_manifest_text: '',
-      name: '',
-      created_at: zeroTime,
-      modified_at: zeroTime,
-      modified_by_client_uuid: '',
-      modified_by_user_uuid: '',
-      portable_data_hash: '',
-      replication_confirmed: null,
-      replication_confirmed_at: null,
-      replication_desired: null,
-      storage_classes_desired: null,
-      storage_classes_confirmed: null,
-      storage_classes_confirmed_at: zeroTime,
-      delete_at: null,
-      is_trashed: false,
-      properties: null,
-    });
-    return Buffer.from(json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n', 'utf8');
+    return collectionRecord(this.#uuid, Buffer.from(await this.#core.marshal('.')).toString('utf8'));
   }
 
   // ---- handles ---------------------------------------------------------------------------
