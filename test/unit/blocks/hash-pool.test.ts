@@ -30,6 +30,22 @@ describe('HashPool', () => {
     }
   });
 
+  it('reused scratch buffers never leak stale bytes into a later, smaller hash', async () => {
+    for (const scratchBuffers of [0, 1, 2]) {
+      const pool = new HashPool({ threads: 2, scratchBuffers });
+      try {
+        for (const size of [4 << 20, 300 * 1024, 2 << 20, 4 << 20, 1 << 20, 257 * 1024]) {
+          const data = fresh(size);
+          assert.equal(await pool.md5(data), md5(data), `size ${size}, scratchBuffers ${scratchBuffers}`);
+        }
+        const concurrent = Array.from({ length: 6 }, (_, i) => fresh((1 << 20) + i * 4096));
+        assert.deepEqual(await Promise.all(concurrent.map((d) => pool.md5(d))), concurrent.map(md5));
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   it('md5 never detaches or changes the caller\'s buffer', async () => {
     const pool = new HashPool({ threads: 1 });
     try {
