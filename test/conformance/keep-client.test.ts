@@ -15,7 +15,7 @@ runBlockStoreConformance(
   'KeepClient → keep server (MemoryStore)',
   async () => {
     const server = await startKeepServer({ store: new MemoryStore(), adminToken: TOKEN });
-    const store = new KeepClient({ services: [{ url: server.url }], token: TOKEN, replicas: 1, backoffBaseMs: 1 });
+    const store = new KeepClient({ services: [{ url: server.url }], token: TOKEN, replicas: 1, backoffBaseMs: 1, timeoutMs: 60_000 });
     return { store, cleanup: async () => (store.close(), server.close()) };
   },
   common,
@@ -25,7 +25,7 @@ runBlockStoreConformance(
   'KeepClient → keep server with required signatures (MemoryStore)',
   async () => {
     const server = await startKeepServer({ store: new MemoryStore(), adminToken: TOKEN, signingKey: KEY, ttlSeconds: TTL_SECONDS, requireSignatures: true });
-    const store = new KeepClient({ services: [{ url: server.url }], token: TOKEN, replicas: 1, backoffBaseMs: 1 });
+    const store = new KeepClient({ services: [{ url: server.url }], token: TOKEN, replicas: 1, backoffBaseMs: 1, timeoutMs: 60_000 });
     return { store, cleanup: async () => (store.close(), server.close()) };
   },
   {
@@ -51,7 +51,7 @@ runBlockStoreConformance(
     });
     const stores = [new MemoryStore(), await DirectoryStore.open({ root: join(dir, 'd'), fsync: false, minFreeBytes: 0 }), volumes];
     const servers = await Promise.all(stores.map((store) => startKeepServer({ store, adminToken: TOKEN })));
-    const store = new KeepClient({ services: servers.map((s) => ({ url: s.url })), token: TOKEN, replicas: 2, backoffBaseMs: 1 });
+    const store = new KeepClient({ services: servers.map((s) => ({ url: s.url })), token: TOKEN, replicas: 2, backoffBaseMs: 1, timeoutMs: 60_000 });
     return {
       store,
       cleanup: async () => {
