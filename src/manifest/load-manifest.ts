@@ -1,10 +1,11 @@
 import { manifestUnescape } from './escape.js';
 import { goQuote, goQuoteList } from './go-quote.js';
 import { ManifestSyntaxError } from './manifest-syntax-error.js';
-import { tokenizeManifest, type ManifestTokenVisitor } from './tokenize.js';
 import type { ManifestTreeSink } from './tree.js';
 
 const LF = 0x0a;
+const SPACE = 0x20;
+const COLON = 0x3a;
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const DIGIT0 = 0x30;
@@ -34,7 +35,7 @@ export function loadManifest(text: Uint8Array | string, sink: ManifestTreeSink):
     for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1)) lines++;
     throw new ManifestSyntaxError(lines, 'no trailing newline');
   }
-  tokenizeManifest(bytes, new Loader(bytes, sink));
+  new Loader(bytes, sink).run();
 }
 
 const INT64_MAX_DIGITS = Buffer.from('9223372036854775807', 'latin1');
@@ -97,11 +98,119 @@ function parseLocatorSize(bytes: Uint8Array, start: number, end: number): number
   return value > INT32_MAX ? -1 : value;
 }
 
-/** The per-manifest loader state; one line at a time. */
-class Loader implements ManifestTokenVisitor {
-  readonly #bytes: Uint8Array;
+/** Entries of {@link NameCache} before it starts over (bounds its memory on unique names). */
+const NAME_CACHE_LIMIT = 1 << 16;
+
+/**
+ * File-token names of one load, keyed by their raw (escaped) bytes in the manifest: each
+ * distinct name becomes one string and one split path, however often it repeats, and remembers
+ * the file it resolved to on a given line (Go resolves a repeated name to the same file).
+ * Starting over loses only that memo: resolving a name again finds the same nodes.
+ */
+class NameCache {
+  readonly #buf: Buffer;
+  /** Slot → entry + 1 (0 = empty). */
+  #table = new Int32Array(1024);
+  #mask = 1023;
+  #count = 0;
+  #start: number[] = [];
+  #len: number[] = [];
+  #hash: number[] = [];
+  #prev = -1;
+  /** The raw token name (byte string). */
+  names: string[] = [];
+  /** The unescaped name split at `/`, or undefined when it has no `\` and no `/`. */
+  parts: Array<string[] | undefined> = [];
+  /** The file the name resolved to on line {@link lines}[e]. */
+  files: number[] = [];
+  lines: number[] = [];
+
+  constructor(buf: Buffer) {
+    this.#buf = buf;
+  }
+
+  /** The entry for the name `buf[start, end)`, added if new. */
+  find(start: number, end: number): number {
+    const buf = this.#buf;
+    const len = end - start;
+    // Consecutive tokens often name the same file.
+    const prev = this.#prev;
+    if (prev >= 0 && this.#len[prev] === len && sameBytes(buf, this.#start[prev]!, start, len)) return prev;
+    let h = 0x811c9dc5 ^ len;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    let slot = h & this.#mask;
+    for (;;) {
+      const v = this.#table[slot]!;
+      if (v === 0) break;
+      const e = v - 1;
+      if (this.#hash[e] === h && this.#len[e] === len && sameBytes(buf, this.#start[e]!, start, len)) {
+        this.#prev = e;
+        return e;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+    if (this.#count >= NAME_CACHE_LIMIT) {
+      this.#clear();
+      slot = h & this.#mask;
+    }
+    const e = this.#count++;
+    const name = buf.toString('latin1', start, end);
+    this.#start[e] = start;
+    this.#len[e] = len;
+    this.#hash[e] = h;
+    this.names[e] = name;
+    this.parts[e] = name.includes('\\') || name.includes('/') ? manifestUnescape(name).split('/') : undefined;
+    this.files[e] = -1;
+    this.lines[e] = 0;
+    this.#table[slot] = e + 1;
+    if (this.#count * 2 > this.#mask) this.#rehash();
+    this.#prev = e;
+    return e;
+  }
+
+  #clear(): void {
+    this.#table.fill(0);
+    this.#count = 0;
+    this.#prev = -1;
+    this.#start = [];
+    this.#len = [];
+    this.#hash = [];
+    this.names = [];
+    this.parts = [];
+    this.files = [];
+    this.lines = [];
+  }
+
+  #rehash(): void {
+    const table = new Int32Array(this.#table.length * 2);
+    const mask = table.length - 1;
+    for (let e = 0; e < this.#count; e++) {
+      let slot = this.#hash[e]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = e + 1;
+    }
+    this.#table = table;
+    this.#mask = mask;
+  }
+}
+
+/** Whether `buf[a, a + len)` equals `buf[b, b + len)` (compared from the end). */
+function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
+  if (a === b) return true;
+  for (let k = len - 1; k >= 0; k--) if (buf[a + k] !== buf[b + k]) return false;
+  return true;
+}
+
+/**
+ * The per-manifest loader: one pass over the bytes that splits tokens and applies them (the
+ * split follows `tokenizeManifest`: lines end at LF, tokens are separated by single spaces,
+ * token 0 is the stream name, a token with `:` is a file token, any other one a locator).
+ * The text ends with LF (checked by the caller), so the scans need no bounds checks.
+ */
+class Loader {
   readonly #buf: Buffer;
   readonly #sink: ManifestTreeSink;
+  readonly #names: NameCache;
   // Per-line state.
   #line = 0;
   #streamParts: string[] = [];
@@ -114,7 +223,11 @@ class Loader implements ManifestTokenVisitor {
   #streamLen = 0;
   #all64 = true;
   #lastIdx = 0;
-  #files = new Map<string, number>();
+  // The previous distinct locator token (consecutive tokens often repeat it).
+  #prevLocStart = 0;
+  #prevLocLen = -1;
+  #prevLocId = 0;
+  #prevLocSize = 0;
   // The file token being processed (for error messages).
   #tokStart = 0;
   #tokEnd = 0;
@@ -122,9 +235,48 @@ class Loader implements ManifestTokenVisitor {
   #colon2 = 0;
 
   constructor(bytes: Uint8Array, sink: ManifestTreeSink) {
-    this.#bytes = bytes;
     this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#sink = sink;
+    this.#names = new NameCache(this.#buf);
+  }
+
+  run(): void {
+    const buf = this.#buf;
+    const n = buf.length;
+    let i = 0;
+    let line = 0;
+    while (i < n) {
+      line++;
+      const streamStart = i;
+      let c = buf[i]!;
+      while (c !== SPACE && c !== LF) c = buf[++i]!;
+      this.#stream(streamStart, i, line);
+      while (c === SPACE) {
+        const start = ++i;
+        let colon1 = -1;
+        let colon2 = -1;
+        let plus1 = -1;
+        let plus2 = -1;
+        for (;;) {
+          c = buf[i]!;
+          if (c <= COLON) {
+            if (c === SPACE || c === LF) break;
+            if (c === COLON) {
+              if (colon1 < 0) colon1 = i;
+              else if (colon2 < 0) colon2 = i;
+            } else if (c === PLUS) {
+              if (plus1 < 0) plus1 = i;
+              else if (plus2 < 0) plus2 = i;
+            }
+          }
+          i++;
+        }
+        if (colon1 < 0) this.#locator(start, i, plus1, plus2);
+        else this.#file(start, i, colon1, colon2);
+      }
+      this.#endLine();
+      i++; // the LF
+    }
   }
 
   #text(start: number, end: number): string {
@@ -135,7 +287,7 @@ class Loader implements ManifestTokenVisitor {
     throw new ManifestSyntaxError(this.#line, detail, token);
   }
 
-  stream(start: number, end: number, line: number): void {
+  #stream(start: number, end: number, line: number): void {
     this.#line = line;
     this.#streamParts = manifestUnescape(this.#text(start, end)).split('/');
     this.#streamDir = -1;
@@ -144,28 +296,32 @@ class Loader implements ManifestTokenVisitor {
     this.#streamLen = 0;
     this.#all64 = true;
     this.#lastIdx = 0;
-    this.#files.clear();
   }
 
-  locator(start: number, end: number): void {
-    const bytes = this.#bytes;
+  /** A locator token; `plus1`/`plus2` are its first two `+` (or -1). */
+  #locator(start: number, end: number, plus1: number, plus2: number): void {
     if (this.#anyFile) {
       const token = this.#text(start, end);
       this.#fail(`bad file segment ${goQuote(token)}`, token);
     }
-    let plus1 = start;
-    while (plus1 < end && bytes[plus1] !== PLUS) plus1++;
-    let size = -1;
-    if (plus1 < end) {
-      let plus2 = plus1 + 1;
-      while (plus2 < end && bytes[plus2] !== PLUS) plus2++;
-      size = parseLocatorSize(bytes, plus1 + 1, plus2);
+    const len = end - start;
+    let id: number;
+    let size: number;
+    if (len === this.#prevLocLen && sameBytes(this.#buf, this.#prevLocStart, start, len)) {
+      id = this.#prevLocId;
+      size = this.#prevLocSize;
+    } else {
+      size = plus1 < 0 ? -1 : parseLocatorSize(this.#buf, plus1 + 1, plus2 < 0 ? end : plus2);
+      if (size < 0) {
+        const token = this.#text(start, end);
+        this.#fail(`bad locator ${goQuote(token)}`, token);
+      }
+      id = this.#sink.locators.internBytes(this.#buf, start, end, size);
+      this.#prevLocStart = start;
+      this.#prevLocLen = len;
+      this.#prevLocId = id;
+      this.#prevLocSize = size;
     }
-    if (size < 0) {
-      const token = this.#text(start, end);
-      this.#fail(`bad locator ${goQuote(token)}`, token);
-    }
-    const id = this.#sink.locators.internBytes(bytes, start, end, size);
     const i = this.#count++;
     if (i > 0 && this.#sizes[i - 1] !== BLOCK_64MIB) this.#all64 = false;
     this.#locs[i] = id;
@@ -174,13 +330,14 @@ class Loader implements ManifestTokenVisitor {
     this.#streamLen += size;
   }
 
-  file(start: number, end: number, colon1: number, colon2: number): void {
+  /** A file token; `colon1`/`colon2` are its first two colons, `colon2` is -1 if absent. */
+  #file(start: number, end: number, colon1: number, colon2: number): void {
     if (this.#count === 0) {
       const token = this.#text(start, end);
       this.#fail(`bad locator ${goQuote(token)}`, token);
     }
-    const offset = colon2 < 0 ? -1 : parseNonNegative64(this.#bytes, start, colon1);
-    const length = offset < 0 ? -1 : parseNonNegative64(this.#bytes, colon1 + 1, colon2);
+    const offset = colon2 < 0 ? -1 : parseNonNegative64(this.#buf, start, colon1);
+    const length = offset < 0 ? -1 : parseNonNegative64(this.#buf, colon1 + 1, colon2);
     if (length < 0) {
       const token = this.#text(start, end);
       this.#fail(`bad file segment ${goQuote(token)}`, token);
@@ -190,27 +347,30 @@ class Loader implements ManifestTokenVisitor {
     this.#tokEnd = end;
     this.#colon1 = colon1;
     this.#colon2 = colon2;
-    const name = this.#text(colon2 + 1, end);
-    let file = this.#files.get(name);
-    if (file === undefined) {
-      file = this.#resolve(name);
+    const names = this.#names;
+    const e = names.find(colon2 + 1, end);
+    let file: number;
+    if (names.lines[e] === this.#line) {
+      file = names.files[e]!;
+    } else {
+      file = this.#resolve(e);
       if (file < 0) {
         if (length === 0) return; // directory marker
         this.#failName('is a directory');
       }
-      this.#files.set(name, file);
+      names.files[e] = file;
+      names.lines[e] = this.#line;
     }
     if (offset > Number.MAX_SAFE_INTEGER || length > Number.MAX_SAFE_INTEGER) {
       // Go adds int64s: a wrapped (negative) range end maps nothing and raises no error.
-      const bytes = this.#bytes;
-      const rangeEnd = BigInt.asIntN(64, exactDecimal(bytes, start, colon1) + exactDecimal(bytes, colon1 + 1, colon2));
+      const rangeEnd = BigInt.asIntN(64, exactDecimal(this.#buf, start, colon1) + exactDecimal(this.#buf, colon1 + 1, colon2));
       if (rangeEnd < 0n) return;
       this.#failRange(); // rangeEnd >= 2^53 is beyond any stream
     }
     this.#map(file, offset, offset + length);
   }
 
-  endLine(): void {
+  #endLine(): void {
     if (!this.#anyFile) this.#fail('no file segments');
     if (this.#count === 0) this.#fail('no locators');
   }
@@ -223,7 +383,7 @@ class Loader implements ManifestTokenVisitor {
   /** Fail with Go's `cannot use name %q with length %d: <reason>` for the current file token. */
   #failName(reason: string): never {
     const name = this.#text(this.#colon2 + 1, this.#tokEnd);
-    const length = exactDecimal(this.#bytes, this.#colon1 + 1, this.#colon2);
+    const length = exactDecimal(this.#buf, this.#colon1 + 1, this.#colon2);
     this.#fail(`cannot use name ${goQuote(name)} with length ${length}: ${reason}`, this.#token());
   }
 
@@ -251,19 +411,23 @@ class Loader implements ManifestTokenVisitor {
     return node;
   }
 
-  /** Go `createFileAndParents` for the raw token name: the file node, or -1 for a `.` marker. */
-  #resolve(name: string): number {
+  /** Go `createFileAndParents` for name entry `e`: the file node, or -1 for a `.` marker. */
+  #resolve(e: number): number {
     const sink = this.#sink;
     if (this.#streamDir < 0) {
       const parts = this.#streamParts;
       this.#streamDir = this.#walk(sink.root, parts, parts.length);
     }
-    const parts = name.includes('\\') || name.includes('/') ? manifestUnescape(name).split('/') : [name];
-    const dir = this.#walk(this.#streamDir, parts, parts.length - 1);
-    const base = parts[parts.length - 1]!;
+    const parts = this.#names.parts[e];
+    let dir = this.#streamDir;
+    let base = this.#names.names[e]!;
+    if (parts !== undefined) {
+      dir = this.#walk(dir, parts, parts.length - 1);
+      base = parts[parts.length - 1]!;
+    }
     if (base === '.') return -1;
     if (base === '' || base === '..') {
-      const path = goQuoteList([...this.#streamParts, ...parts]);
+      const path = goQuoteList([...this.#streamParts, ...(parts ?? [base])]);
       this.#failName(`invalid file part ${goQuote(base)} in path ${path}`);
     }
     const child = sink.childOf(dir, base);
