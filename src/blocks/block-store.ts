@@ -22,6 +22,13 @@ export interface PutOptions extends AbortOptions {
   replicas?: number;
   /** Storage classes wanted; empty or absent means the store's defaults. */
   storageClasses?: readonly string[];
+  /**
+   * The caller hands `data` over: it will never modify (or recycle) those bytes after this call,
+   * so a store that keeps blocks in memory may keep `data` itself instead of a copy. The store
+   * never detaches or mutates it; the caller may still read it. A store that kept it says
+   * `adopted: true` in its result; stores that do not keep bytes in memory ignore the flag.
+   */
+  adopt?: boolean;
 }
 
 export interface PutResult {
@@ -31,6 +38,8 @@ export interface PutResult {
   replicas: number;
   /** Storage classes confirmed, with replica counts (`{ default: 1 }`). */
   storageClasses: Record<string, number>;
+  /** True when the store kept the caller's buffer (only with `PutOptions.adopt`); it must stay unmodified. */
+  adopted?: boolean;
 }
 
 export interface GetOptions extends AbortOptions {
@@ -52,7 +61,8 @@ export interface BlockInfo {
 export interface BlockStore {
   /**
    * Store `data` durably and return its locator. Idempotent: storing an existing block touches it.
-   * The store does not keep a reference to `data` after the promise settles, and never mutates it.
+   * The store does not keep a reference to `data` after the promise settles, and never mutates it,
+   * unless the caller passes `adopt: true` and the result says `adopted: true` (see PutOptions.adopt).
    * @throws KeepError ERR_BLOCK_TOO_LARGE, ERR_HASH_MISMATCH, ERR_STORAGE_FULL, ERR_ABORTED
    */
   put(data: Uint8Array, options?: PutOptions): Promise<PutResult>;

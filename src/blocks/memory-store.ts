@@ -24,8 +24,10 @@ interface Entry {
 
 /**
  * A BlockStore in process memory, for tests and ephemeral use. Puts copy the caller's data once
- * (into shared memory, so the hash pool hashes it without another copy); gets return copies, so
- * no caller can alter a stored block. `trash` moves a block aside, `untrash` restores it.
+ * (into shared memory, so the hash pool hashes it without another copy), except with
+ * `adopt: true`: then a new block keeps the caller's view itself (`adopted: true` in the result;
+ * the caller must never modify those bytes again). Gets return copies, so no reader can alter a
+ * stored block. `trash` moves a block aside, `untrash` restores it.
  * @example
  * const store = new MemoryStore({ capacityBytes: 1 << 30 });
  * const { locator } = await store.put(new TextEncoder().encode('foo')); // 'acbd18db4cc2f85cedef654fccc4a4d8+3'
@@ -64,9 +66,16 @@ export class MemoryStore implements BlockStore {
     throwIfAborted(options.signal);
     checkBlockSize(data.byteLength);
     if (options.hash !== undefined) checkExpectedHash(options.hash);
-    // The one copy: into shared memory, which the hash pool reads in place.
-    const copy = new Uint8Array(new SharedArrayBuffer(data.byteLength));
-    copy.set(data);
+    // With `adopt`, the caller's bytes are kept as they are (no copy; a shared buffer is also
+    // hashed in place). Otherwise the one copy goes into shared memory, which the pool reads in place.
+    const adopt = options.adopt === true;
+    let copy: Uint8Array;
+    if (adopt) {
+      copy = data;
+    } else {
+      copy = new Uint8Array(new SharedArrayBuffer(data.byteLength));
+      copy.set(data);
+    }
     const hash = await this.#pool.md5(copy, options.signal === undefined ? {} : { signal: options.signal });
     throwIfAborted(options.signal);
     if (options.hash !== undefined && options.hash !== hash) throw hashMismatch(options.hash, hash);
@@ -79,6 +88,7 @@ export class MemoryStore implements BlockStore {
       }
       this.#blocks.set(hash, { data: copy, mtimeMs: this.#now() });
       this.#usedBytes += copy.byteLength;
+      if (adopt) return { ...this.#result(hash, copy.byteLength), adopted: true };
     }
     return this.#result(hash, copy.byteLength);
   }

@@ -1,6 +1,6 @@
 import type { BlockStore } from '../blocks/block-store.js';
 import type { FsTree } from './fs-tree.js';
-import { BufferPool, MemSeg, StoredSeg, type FlushToken, type SegList } from './segments.js';
+import { allocBlockBuffer, BufferPool, MemSeg, StoredSeg, type FlushToken, type SegList } from './segments.js';
 
 /** Options of a {@link BlockWriter}. */
 export interface BlockWriterOptions {
@@ -87,12 +87,19 @@ export class BlockWriter {
     return p;
   }
 
+  /**
+   * Upload `data`, handing it over (`adopt`): the fs never modifies a buffer once an upload used
+   * it (segments copy on write while `flushing` is set), and a buffer the store adopted is never
+   * recycled, so a memory store may keep it without a copy.
+   */
   async #put(data: Uint8Array): Promise<string> {
     const o = this.#opts;
     const res = await o.store.put(data, {
+      adopt: true,
       ...(o.replicas !== undefined && o.replicas > 0 ? { replicas: o.replicas } : {}),
       ...(o.storageClasses !== undefined && o.storageClasses.length > 0 ? { storageClasses: o.storageClasses } : {}),
     });
+    if (res.adopted === true) this.pool.markAdopted(data);
     return res.locator;
   }
 
@@ -187,7 +194,7 @@ export class BlockWriter {
       block = first.seg.buf.subarray(0, first.seg.len);
       offsets.push(0);
     } else {
-      const buf = Buffer.allocUnsafe(total);
+      const buf = allocBlockBuffer(total);
       let off = 0;
       for (const r of refs) {
         offsets.push(off);

@@ -12,34 +12,59 @@ export interface FlushToken {
   done: boolean;
 }
 
+/** Buffers of at least this capacity live in shared memory: the hash pool's workers read them in place. */
+export const SHARED_BUFFER_MIN_BYTES = 1 << 20;
+
+/**
+ * A buffer of `cap` bytes (contents undefined): shared memory from {@link SHARED_BUFFER_MIN_BYTES}
+ * on (a fresh SharedArrayBuffer's pages are mapped lazily, so capacity costs nothing until written).
+ */
+export function allocBlockBuffer(cap: number): Buffer {
+  if (cap >= SHARED_BUFFER_MIN_BYTES) return Buffer.from(new SharedArrayBuffer(cap));
+  return cap < 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
+}
+
 /**
  * Recycles block-sized buffers (the ones that filled up and were uploaded), so a long sequential
  * write does not allocate and page-fault a fresh 64 MiB buffer per block. Owned by one filesystem.
+ * A buffer a store adopted (`PutResult.adopted`) is never taken back: the store owns its bytes.
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
   readonly #capacityBytes: number;
   readonly #max: number;
+  /** Backing buffers handed over to a store: never recycled. */
+  readonly #adopted = new WeakSet<ArrayBufferLike>();
 
   constructor(capacityBytes: number, maxBuffers: number) {
     this.#capacityBytes = capacityBytes;
     this.#max = maxBuffers;
   }
 
-  /** A buffer of at least `n` bytes, capacity 1 KiB × 4ᵏ (contents undefined). */
+  /**
+   * A buffer of at least `n` bytes (contents undefined): capacity 1 KiB × 4ᵏ as in Go, except
+   * that from 4 MiB on it is a whole block (a pooled one when free), so a growing segment is copied
+   * at most once past 1 MiB.
+   */
   take(n: number): Buffer {
     let cap = 1024;
     while (cap < n) cap *= 4;
+    if (cap >= 4 << 20) cap = Math.max(cap, this.#capacityBytes);
     if (cap >= this.#capacityBytes || (cap >= 1 << 20 && this.#free.length > 0)) {
       const b = this.#free.pop();
       if (b !== undefined && b.length >= n) return b;
     }
-    return cap < 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
+    return allocBlockBuffer(cap);
   }
 
-  /** Hand back a buffer nobody references any more. */
+  /** Record that a store kept `buf`'s bytes: it must never be modified or recycled. */
+  markAdopted(buf: Uint8Array): void {
+    this.#adopted.add(buf.buffer);
+  }
+
+  /** Hand back a buffer nobody references any more (ignored for adopted ones). */
   give(buf: Buffer): void {
-    if (buf.length >= this.#capacityBytes && this.#free.length < this.#max) this.#free.push(buf);
+    if (buf.length >= this.#capacityBytes && this.#free.length < this.#max && !this.#adopted.has(buf.buffer)) this.#free.push(buf);
   }
 }
 

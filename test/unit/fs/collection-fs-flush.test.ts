@@ -175,7 +175,8 @@ describe('CollectionFS flush and memory', () => {
     const ok = await CollectionFS.load('', { store, replicas: 3, storageClasses: ['archive'] });
     await ok.writeFile('f', 'x');
     await ok.marshalManifest();
-    assert.deepEqual(seen.at(-1), { replicas: 3, storageClasses: ['archive'] });
+    // adopt: the fs hands its block buffers over (it never modifies them after an upload).
+    assert.deepEqual(seen.at(-1), { adopt: true, replicas: 3, storageClasses: ['archive'] });
     const bad = await CollectionFS.load('', { store, storageClasses: ['unobtainium'] });
     await bad.writeFile('f', 'x');
     await assert.rejects(bad.marshalManifest(), /stub does not write storage class "unobtainium"/);
