@@ -360,6 +360,7 @@ describe('keep server: OPTIONS, admin routes, bad requests', () => {
     }
     const unknown = await rawExchange(server.url, `FROB /${h} HTTP/1.1\r\nHost: x\r\n\r\n`, false);
     assert.match(unknown, /^HTTP\/1\.1 400 /);
+    assert.match(unknown, /\r\nAccess-Control-Allow-Origin: \*\r\n/);
   });
 });
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BlockStore } from '../../blocks/block-store.js';
 import type { HashPool } from '../../blocks/hash-pool.js';
+import { KEEP_CORS_HEADERS } from './keep-cors.js';
 import { createKeepHandler } from './keep-handler.js';
 import { serveRawMethod } from './keep-raw-method.js';
 
@@ -55,7 +56,8 @@ export async function startKeepServer(options: KeepServerOptions): Promise<KeepS
       return;
     }
     if (socket.writable && err.code !== 'ECONNRESET') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n');
+      const cors = Object.entries(KEEP_CORS_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 400 Bad Request\r\n${cors}Content-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n`);
     } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
