@@ -166,20 +166,26 @@ class NoopSink implements ManifestTreeSink {
 type SinkName = 'noop' | 'simple' | 'fs';
 const SINKS: readonly SinkName[] = ['noop', 'simple', 'fs'];
 
-/** Load once into `sink` and check the result; resolves to nothing (the tree is dropped). */
-async function loadInto(sink: SinkName, text: Buffer, c: Case): Promise<void> {
+/** Load once into `sink`; resolves to the check of the result (run it outside the timing). */
+async function loadInto(sink: SinkName, text: Buffer, c: Case): Promise<() => void> {
   if (sink === 'noop') {
     const s = new NoopSink();
     loadManifest(text, s);
-    if (s.segments !== c.segments || s.bytes !== c.size) throw new Error(`noop: ${s.segments} segments / ${s.bytes} B, want ${c.segments} / ${c.size}`);
-  } else if (sink === 'simple') {
+    return () => {
+      if (s.segments !== c.segments || s.bytes !== c.size) throw new Error(`noop: ${s.segments} segments / ${s.bytes} B, want ${c.segments} / ${c.size}`);
+    };
+  }
+  if (sink === 'simple') {
     const t = new SimpleTree();
     loadManifest(text, t);
-    if (t.size() !== c.size) throw new Error(`simple: size ${t.size()}, want ${c.size}`);
-  } else {
-    const fs = await CollectionFS.load(text, { store: new MemoryStore() });
-    if (fs.size() !== c.size) throw new Error(`fs: size ${fs.size()}, want ${c.size}`);
+    return () => {
+      if (t.size() !== c.size) throw new Error(`simple: size ${t.size()}, want ${c.size}`);
+    };
   }
+  const fs = await CollectionFS.load(text, { store: new MemoryStore() });
+  return () => {
+    if (fs.size() !== c.size) throw new Error(`fs: size ${fs.size()}, want ${c.size}`);
+  };
 }
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
@@ -199,17 +205,18 @@ async function child(caseName: string, sink: SinkName): Promise<void> {
     scans.push(performance.now() - t0);
     if (n === 0) throw new Error('empty manifest');
   }
-  await loadInto(sink, text, c); // warm-up (and check)
+  (await loadInto(sink, text, c))(); // warm-up and check
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let r = 0; r < runs; r++) {
     gc();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    await loadInto(sink, text, c);
+    const check = await loadInto(sink, text, c);
     walls.push(performance.now() - t0);
     const d = process.cpuUsage(c0);
     cpus.push((d.user + d.system) / 1000);
+    check();
   }
   const row = { caseName, sink, mb: text.length / 1e6, wall: median(walls), cpu: median(cpus), scan: median(scans), runs };
   process.stdout.write(`ROW ${JSON.stringify(row)}\n`);
