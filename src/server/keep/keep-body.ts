@@ -9,12 +9,7 @@ export interface ReceivedBody {
   declaredBytes: number | undefined;
 }
 
-/** Bodies at least this large are received into shared memory (the hash pool reads it in place). */
-const SHARED_FROM_BYTES = 256 * 1024;
-
-function allocate(sizeBytes: number): Uint8Array {
-  return sizeBytes >= SHARED_FROM_BYTES ? new Uint8Array(new SharedArrayBuffer(sizeBytes)) : new Uint8Array(sizeBytes);
-}
+import type { ReceiveBuffers } from './keep-buffers.js';
 
 /**
  * Read a request body of at most `maxBytes`. With a Content-Length the
@@ -23,7 +18,7 @@ function allocate(sizeBytes: number): Uint8Array {
  * @throws KeepError ERR_BLOCK_TOO_LARGE (more than maxBytes), ERR_SIZE_MISMATCH (body shorter
  *   than its Content-Length), ERR_ABORTED
  */
-export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<ReceivedBody> {
+export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal, buffers: ReceiveBuffers): Promise<ReceivedBody> {
   const header = req.headers['content-length'];
   const declared = header === undefined ? undefined : Number(header);
   if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
@@ -32,7 +27,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
   if (declared !== undefined && declared > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
-    const fixed = declared === undefined ? undefined : allocate(declared);
+    const fixed = declared === undefined ? undefined : buffers.acquire(declared);
     let received = 0;
     let settled = false;
     const finish = (err: unknown, value?: ReceivedBody): void => {
@@ -40,7 +35,10 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
       settled = true;
       dispose();
       req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('truncated', onAborted);
-      if (err !== undefined) reject(err);
+      if (err !== undefined) {
+        if (fixed !== undefined) buffers.release(fixed);
+        reject(err);
+      }
       else resolve(value as ReceivedBody);
     };
     const onData = (chunk: Buffer): void => {
@@ -59,7 +57,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, signal: 
         else finish(undefined, { data: fixed, declaredBytes: declared });
         return;
       }
-      const data = allocate(received);
+      const data = buffers.acquire(received);
       let off = 0;
       for (const c of chunks) {
         data.set(c, off);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockStore } from '../../blocks/block-store.js';
 import type { HashPool } from '../../blocks/hash-pool.js';
+import type { ReceiveBuffers } from './keep-buffers.js';
 
 /** Settings of a keep protocol handler. */
 export interface KeepHandlerOptions {
@@ -47,4 +48,6 @@ export interface KeepSettings {
   requireSignatures: boolean;
   hashPool: HashPool;
   now: () => number;
+  /** Recycled receive buffers of PUT bodies. */
+  buffers: ReceiveBuffers;
 }

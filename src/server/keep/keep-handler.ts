@@ -5,6 +5,7 @@ import { httpErrorFor, KEEP_PROTOCOL_STATUS } from '../errors.js';
 import { handleDelete, handleIndex, handleTouch } from './keep-admin.js';
 import { requestToken } from './keep-auth.js';
 import { DEFAULT_TTL_SECONDS, type KeepHandlerOptions, type KeepRequest, type KeepSettings } from './keep-context.js';
+import { ReceiveBuffers } from './keep-buffers.js';
 import { setKeepCorsHeaders } from './keep-cors.js';
 import { handleRead } from './keep-read.js';
 import { sendText } from './keep-respond.js';
@@ -29,6 +30,7 @@ export function keepSettings(options: KeepHandlerOptions): KeepSettings {
     requireSignatures: options.requireSignatures ?? false,
     hashPool: options.hashPool ?? defaultHashPool(),
     now: options.now ?? Date.now,
+    buffers: new ReceiveBuffers(),
   };
 }
 

@@ -30,7 +30,7 @@ export function formatClassesConfirmed(classes: Record<string, number>): string 
  */
 export async function handleWrite(ctx: KeepRequest, settings: KeepSettings, pathLocator: string): Promise<void> {
   const li = parseKeepLocator(pathLocator);
-  const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal);
+  const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal, settings.buffers);
   const classes = parseStorageClassesHeader(ctx.req.headers['x-keep-storage-classes']);
   let result: PutResult;
   try {
@@ -41,6 +41,9 @@ export async function handleWrite(ctx: KeepRequest, settings: KeepSettings, path
     if (!isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
     const actual = await settings.hashPool.md5(body.data, { signal: ctx.signal });
     throw new KeepError('ERR_HASH_MISMATCH', `content hash ${actual} did not match specified locator ${pathLocator}`, { cause: err });
+  } finally {
+    // Stores keep no reference to the data once put has settled: the buffer can serve the next PUT.
+    settings.buffers.release(body.data);
   }
   const hash = li.hash;
   let locator = `${hash}+${body.data.byteLength}`;
