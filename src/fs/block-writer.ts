@@ -190,16 +190,20 @@ export class BlockWriter {
     const offsets: number[] = [];
     let block: Uint8Array;
     const first = refs[0] as SegRef;
-    if (refs.length === 1) {
+    const own = first.seg.buf;
+    if (refs.length === 1 && (own.byteLength === own.buffer.byteLength || own.buffer.byteLength <= 2 * first.seg.len)) {
       block = first.seg.buf.subarray(0, first.seg.len);
       offsets.push(0);
     } else {
+      // Also for a lone segment carved from a slab: the store may keep (adopt) the block, and
+      // must not pin a whole slab for it.
       const buf = allocBlockBuffer(total);
       let off = 0;
       for (const r of refs) {
         offsets.push(off);
-        r.seg.buf.copy(buf, off, 0, r.seg.len);
-        off += r.seg.len;
+        const seg = r.seg;
+        buf.set(seg.len === seg.buf.length ? seg.buf : seg.buf.subarray(0, seg.len), off);
+        off += seg.len;
       }
       block = buf.subarray(0, off);
     }

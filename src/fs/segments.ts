@@ -15,6 +15,10 @@ export interface FlushToken {
 /** Buffers of at least this capacity live in shared memory: the hash pool's workers read them in place. */
 export const SHARED_BUFFER_MIN_BYTES = 1 << 20;
 
+/** Small segment buffers (up to this capacity) are carved from shared slabs of {@link SLAB_BYTES}. */
+const SLAB_PIECE_MAX_BYTES = 16 * 1024;
+const SLAB_BYTES = 1 << 20;
+
 /**
  * A buffer of `cap` bytes (contents undefined): shared memory from {@link SHARED_BUFFER_MIN_BYTES}
  * on (a fresh SharedArrayBuffer's pages are mapped lazily, so capacity costs nothing until written).
@@ -35,6 +39,9 @@ export class BufferPool {
   readonly #max: number;
   /** Backing buffers handed over to a store: never recycled. */
   readonly #adopted = new WeakSet<ArrayBufferLike>();
+  /** Slab that small buffers are carved from (one allocation per {@link SLAB_BYTES}). */
+  #slab: Buffer | undefined;
+  #slabOff = 0;
 
   constructor(capacityBytes: number, maxBuffers: number) {
     this.#capacityBytes = capacityBytes;
@@ -50,11 +57,25 @@ export class BufferPool {
     let cap = 1024;
     while (cap < n) cap *= 4;
     if (cap >= 4 << 20) cap = Math.max(cap, this.#capacityBytes);
+    if (cap <= SLAB_PIECE_MAX_BYTES) return this.#carve(cap);
     if (cap >= this.#capacityBytes || (cap >= 1 << 20 && this.#free.length > 0)) {
       const b = this.#free.pop();
       if (b !== undefined && b.length >= n) return b;
     }
     return allocBlockBuffer(cap);
+  }
+
+  /** `cap` bytes from the current slab (a new slab when it is used up). */
+  #carve(cap: number): Buffer {
+    let slab = this.#slab;
+    if (slab === undefined || this.#slabOff + cap > slab.length) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.#slab = slab;
+      this.#slabOff = 0;
+    }
+    const off = this.#slabOff;
+    this.#slabOff = off + cap;
+    return slab.subarray(off, off + cap);
   }
 
   /** Record that a store kept `buf`'s bytes: it must never be modified or recycled. */
