@@ -6,6 +6,11 @@ import type { ManifestTreeSink } from './tree.js';
 const LF = 0x0a;
 const SPACE = 0x20;
 const COLON = 0x3a;
+const DIGIT9 = 0x39;
+/** Decimals of at most this many digits are exact doubles and parsed inline. */
+const FAST_DIGITS = 15;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const DIGIT0 = 0x30;
@@ -129,15 +134,19 @@ class NameCache {
     this.#buf = buf;
   }
 
-  /** The entry for the name `buf[start, end)`, added if new. */
-  find(start: number, end: number): number {
+  /** The entry for the name `buf[start, end)` with FNV-1a hash `hash` (-1: not computed), added if new. */
+  find(start: number, end: number, hash: number): number {
     const buf = this.#buf;
     const len = end - start;
     // Consecutive tokens often name the same file.
     const prev = this.#prev;
     if (prev >= 0 && this.#len[prev] === len && sameBytes(buf, this.#start[prev]!, start, len)) return prev;
-    let h = 0x811c9dc5 ^ len;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    let h = hash;
+    if (h < 0) {
+      h = FNV_OFFSET;
+      for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+    }
+    h &= 0x7fffffff;
     let slot = h & this.#mask;
     for (;;) {
       const v = this.#table[slot]!;
@@ -233,6 +242,8 @@ class Loader {
   #tokEnd = 0;
   #colon1 = 0;
   #colon2 = 0;
+  /** End of the token {@link #general} split. */
+  #end = 0;
 
   constructor(bytes: Uint8Array, sink: ManifestTreeSink) {
     this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -253,29 +264,74 @@ class Loader {
       this.#stream(streamStart, i, line);
       while (c === SPACE) {
         const start = ++i;
-        let colon1 = -1;
-        let colon2 = -1;
-        let plus1 = -1;
-        let plus2 = -1;
-        for (;;) {
-          c = buf[i]!;
-          if (c <= COLON) {
-            if (c === SPACE || c === LF) break;
-            if (c === COLON) {
-              if (colon1 < 0) colon1 = i;
-              else if (colon2 < 0) colon2 = i;
-            } else if (c === PLUS) {
-              if (plus1 < 0) plus1 = i;
-              else if (plus2 < 0) plus2 = i;
-            }
-          }
-          i++;
+        // Fast path for the common file token `digits:digits:name` (at most 15 digits each, so
+        // the values are exact): parse the numbers and hash the name in the same pass.
+        let offset = 0;
+        let length = 0;
+        let k = i;
+        c = buf[k]!;
+        while (c >= DIGIT0 && c <= DIGIT9) {
+          offset = offset * 10 + (c - DIGIT0);
+          c = buf[++k]!;
         }
-        if (colon1 < 0) this.#locator(start, i, plus1, plus2);
-        else this.#file(start, i, colon1, colon2);
+        const colon1 = k;
+        if (c === COLON && k > start && k - start <= FAST_DIGITS) {
+          c = buf[++k]!;
+          while (c >= DIGIT0 && c <= DIGIT9) {
+            length = length * 10 + (c - DIGIT0);
+            c = buf[++k]!;
+          }
+          if (c === COLON && k > colon1 + 1 && k - colon1 - 1 <= FAST_DIGITS) {
+            const colon2 = k;
+            let h = FNV_OFFSET;
+            c = buf[++k]!;
+            while (c !== SPACE && c !== LF) {
+              h = Math.imul(h ^ c, FNV_PRIME);
+              c = buf[++k]!;
+            }
+            i = k;
+            this.#file(start, i, colon1, colon2, offset, length, h & 0x7fffffff);
+            continue;
+          }
+        }
+        this.#general(start);
+        i = this.#end;
+        c = buf[i]!;
       }
       this.#endLine();
       i++; // the LF
+    }
+  }
+
+  /** Any token at `start`: split, classify and apply it; sets {@link #end}. */
+  #general(start: number): void {
+    const buf = this.#buf;
+    let i = start;
+    let colon1 = -1;
+    let colon2 = -1;
+    let plus1 = -1;
+    let plus2 = -1;
+    for (;;) {
+      const c = buf[i]!;
+      if (c <= COLON) {
+        if (c === SPACE || c === LF) break;
+        if (c === COLON) {
+          if (colon1 < 0) colon1 = i;
+          else if (colon2 < 0) colon2 = i;
+        } else if (c === PLUS) {
+          if (plus1 < 0) plus1 = i;
+          else if (plus2 < 0) plus2 = i;
+        }
+      }
+      i++;
+    }
+    this.#end = i;
+    if (colon1 < 0) {
+      this.#locator(start, i, plus1, plus2);
+    } else {
+      const offset = colon2 < 0 ? -1 : parseNonNegative64(buf, start, colon1);
+      const length = offset < 0 ? -1 : parseNonNegative64(buf, colon1 + 1, colon2);
+      this.#file(start, i, colon1, colon2, offset, length, -1);
     }
   }
 
@@ -330,14 +386,16 @@ class Loader {
     this.#streamLen += size;
   }
 
-  /** A file token; `colon1`/`colon2` are its first two colons, `colon2` is -1 if absent. */
-  #file(start: number, end: number, colon1: number, colon2: number): void {
+  /**
+   * A file token; `colon1`/`colon2` are its first two colons (`colon2` -1 if absent), `offset`
+   * and `length` its parsed numbers (-1 for invalid ones), `nameHash` the hash of its name (or
+   * -1 if not computed yet).
+   */
+  #file(start: number, end: number, colon1: number, colon2: number, offset: number, length: number, nameHash: number): void {
     if (this.#count === 0) {
       const token = this.#text(start, end);
       this.#fail(`bad locator ${goQuote(token)}`, token);
     }
-    const offset = colon2 < 0 ? -1 : parseNonNegative64(this.#buf, start, colon1);
-    const length = offset < 0 ? -1 : parseNonNegative64(this.#buf, colon1 + 1, colon2);
     if (length < 0) {
       const token = this.#text(start, end);
       this.#fail(`bad file segment ${goQuote(token)}`, token);
@@ -348,7 +406,7 @@ class Loader {
     this.#colon1 = colon1;
     this.#colon2 = colon2;
     const names = this.#names;
-    const e = names.find(colon2 + 1, end);
+    const e = names.find(colon2 + 1, end, nameHash);
     let file: number;
     if (names.lines[e] === this.#line) {
       file = names.files[e]!;
