@@ -432,3 +432,42 @@ describe('keep server building blocks', () => {
     assert.equal(requestToken({}, q('')), undefined);
   });
 });
+
+describe('keep server receive buffers', () => {
+  it('recycles 64 MiB shared buffers for large bodies, up to maxIdle, and not small ones', async () => {
+    const { ReceiveBuffers } = await import('../../src/server/keep/keep-buffers.js');
+    const pool = new ReceiveBuffers(1);
+    const a = pool.acquire(20 * 1024 * 1024);
+    assert.equal(a.byteLength, 20 * 1024 * 1024);
+    assert.ok(a.buffer instanceof SharedArrayBuffer);
+    assert.equal(a.buffer.byteLength, MAX_BLOCK_SIZE_BYTES);
+    const b = pool.acquire(MAX_BLOCK_SIZE_BYTES);
+    assert.notEqual(b.buffer, a.buffer);
+    pool.release(a);
+    pool.release(a);
+    pool.release(b);
+    assert.equal(pool.idle, 1);
+    const c = pool.acquire(30 * 1024 * 1024);
+    assert.equal(c.buffer, a.buffer);
+    assert.equal(pool.idle, 0);
+    const small = pool.acquire(1000);
+    assert.equal(small.byteLength, 1000);
+    pool.release(small);
+    assert.equal(pool.idle, 0);
+  });
+
+  it('a PUT body in a recycled buffer is not altered by the next PUT', async () => {
+    const store = new MemoryStore();
+    const srv = await startKeepServer({ store });
+    try {
+      const one = randomData(17 * 1024 * 1024);
+      const two = randomData(17 * 1024 * 1024);
+      assert.equal((await http(srv.url, 'PUT', `/${md5(one)}`, {}, one)).status, 200);
+      assert.equal((await http(srv.url, 'PUT', `/${md5(two)}`, {}, two)).status, 200);
+      assert.equal(md5(await store.get(md5(one))), md5(one));
+      assert.equal(md5(await store.get(md5(two))), md5(two));
+    } finally {
+      await srv.close();
+    }
+  });
+});
