@@ -38,7 +38,14 @@ if (!env.AWS_ENDPOINT_URL) {
 }
 
 if (!env.AWS_ENDPOINT_URL) {
-  const start = ceph('start', { stdio: ['ignore', 'inherit', 'inherit'] });
+  let start = ceph('start', { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (start.status !== 0) {
+    // One more try on fresh ports (a port taken between the probe and the bind fails a start).
+    console.error('test:s3: the S3 engine did not start; retrying once on other ports');
+    cephEnv.S3_PORT = String(await freePort());
+    cephEnv.S3_MON_PORT = String(await freePort());
+    start = ceph('start', { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
   if (start.status !== 0) {
     console.error('test:s3: FAILED: the S3 engine (radosgw) could not start; see the messages above.');
     console.error('test:s3: install it with `bash scripts/ceph-s3.sh install`, or point AWS_ENDPOINT_URL at an S3 service.');
