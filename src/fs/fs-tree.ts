@@ -28,9 +28,13 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
   readonly #kids: Array<number | Map<string, number> | undefined> = [];
-  readonly #lists = new Map<number, SegList>();
-  /** mtime (ms) of nodes changed or created since the load; others have `loadMtimeMs`. */
-  readonly #mtimes = new Map<number, number>();
+  /** Materialised segment lists by node id (packed array, grown on demand). */
+  readonly #lists: Array<SegList | undefined> = [];
+  /**
+   * mtime (ms) of nodes changed or created since the load (NaN: `loadMtimeMs`). Allocated on the
+   * first change, so a loaded tree that is only read pays nothing.
+   */
+  #mtimes: Float64Array | undefined;
   readonly #locRemap = new Map<number, number>();
   /** Loaded names, shared between nodes (manifests repeat names across directories). */
   #nameIntern: Map<string, string> | undefined = new Map();
@@ -55,7 +59,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#kind[id] = kind;
     this.#parent[id] = id;
     this.#mode[id] = mode & 0o7777;
-    if (mtimeMs !== this.loadMtimeMs) this.#mtimes.set(id, mtimeMs);
+    if (mtimeMs !== this.loadMtimeMs) this.#setMtime(id, mtimeMs);
+    else if (this.#mtimes !== undefined) this.#mtimes[id] = Number.NaN;
     this.#head[id] = -1;
     this.#tail[id] = -1;
     this.#names[id] = name;
@@ -89,7 +94,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   #resize(n: number): void {
-    const g = <T extends Uint8Array | Int32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const g = <T extends Uint8Array | Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a.subarray(0, Math.min(a.length, n)) as never);
       return b;
@@ -99,6 +104,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#mode = g(this.#mode, (k) => new Uint16Array(k));
     this.#head = g(this.#head, (k) => new Int32Array(k));
     this.#tail = g(this.#tail, (k) => new Int32Array(k));
+    if (this.#mtimes !== undefined) this.#mtimes = g(this.#mtimes, (k) => new Float64Array(k).fill(Number.NaN));
   }
 
   isDir(node: number): boolean {
@@ -122,11 +128,33 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   mtimeOf(node: number): number {
-    return this.#mtimes.get(node) ?? this.loadMtimeMs;
+    const m = this.#mtimes?.[node];
+    return m === undefined || Number.isNaN(m) ? this.loadMtimeMs : m;
   }
 
   touch(node: number, mtimeMs: number = Date.now()): void {
-    this.#mtimes.set(node, mtimeMs);
+    this.#setMtime(node, mtimeMs);
+  }
+
+  #setMtime(node: number, mtimeMs: number): void {
+    let m = this.#mtimes;
+    if (m === undefined) {
+      m = new Float64Array(this.#kind.length).fill(Number.NaN);
+      this.#mtimes = m;
+    }
+    m[node] = mtimeMs;
+  }
+
+  /** The materialised list of `file`, if any. */
+  #listOf(file: number): SegList | undefined {
+    const lists = this.#lists;
+    return file < lists.length ? lists[file] : undefined;
+  }
+
+  #setList(file: number, list: SegList): void {
+    const lists = this.#lists;
+    while (lists.length <= file) lists.push(undefined);
+    lists[file] = list;
   }
 
   childOf(dir: number, name: string): number {
@@ -223,7 +251,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   addSegment(file: number, locator: number, offset: number, length: number): void {
-    const list = this.#lists.get(file);
+    const list = this.#listOf(file);
     if (list !== undefined) {
       list.segs.push(new StoredSeg(locator, offset, length));
       list.size += length;
@@ -259,14 +287,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** The mutable segment list of `file`, created from the loaded pool on first use. */
   list(file: number): SegList {
-    let list = this.#lists.get(file);
+    let list = this.#listOf(file);
     if (list !== undefined) return list;
     const segs: Seg[] = [];
     for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
       segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
     }
     list = new SegList(segs);
-    this.#lists.set(file, list);
+    this.#setList(file, list);
     this.#head[file] = -1;
     this.#tail[file] = -1;
     return list;
@@ -274,18 +302,18 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Install `list` as the content of `file`. */
   setList(file: number, list: SegList): void {
-    this.#lists.set(file, list);
+    this.#setList(file, list);
     this.#head[file] = -1;
     this.#tail[file] = -1;
   }
 
   /** Whether `file` has a materialised segment list (maybe holding memory segments). */
   hasList(file: number): boolean {
-    return this.#lists.has(file);
+    return this.#listOf(file) !== undefined;
   }
 
   fileSize(file: number): number {
-    const list = this.#lists.get(file);
+    const list = this.#listOf(file);
     if (list !== undefined) return list.size;
     let n = 0;
     for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) n += this.#pLen[p] ?? 0;
@@ -293,7 +321,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   forEachSegment(file: number, visit: (locator: number, offset: number, length: number) => void): void {
-    const list = this.#lists.get(file);
+    const list = this.#listOf(file);
     if (list !== undefined) {
       for (const s of list.segs) {
         if (s instanceof MemSeg) throw new Error('Cannot marshal a memory segment: flush first');
@@ -321,7 +349,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
         dirs.push(child);
         continue;
       }
-      const list = this.#lists.get(child);
+      const list = this.#listOf(child);
       if (list !== undefined) {
         const segs = list.segs;
         for (let i = 0; i < segs.length; i++) {
@@ -354,7 +382,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       const id = this.#pLoc[p] ?? 0;
       if (id < remap.length) this.#pLoc[p] = remap[id] ?? id;
     }
-    for (const list of this.#lists.values()) {
+    for (const list of this.#lists) {
+      if (list === undefined) continue;
       const segs = list.segs;
       for (let i = 0; i < segs.length; i++) {
         const s = segs[i];
@@ -379,7 +408,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       return n;
     }
     let n = NODE_OVERHEAD_BYTES;
-    const list = this.#lists.get(node);
+    const list = this.#listOf(node);
     if (list !== undefined) {
       for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.textLength(s.loc));
       return n;
