@@ -196,7 +196,14 @@ export class DirectoryStore implements BlockStore {
   async *list(prefix = '', options: AbortOptions = {}): AsyncIterable<BlockInfo> {
     throwIfAborted(options.signal);
     await this.#init();
-    const dirs = (await readdir(this.root)).filter((d) => /^[0-9a-f]{3}$/.test(d) && (d.startsWith(prefix) || prefix.startsWith(d))).sort();
+    let top: string[];
+    try {
+      top = await readdir(this.root);
+    } catch (err) {
+      if (isNotFound(err) && this.readOnly) return; // a read-only volume whose root does not exist yet
+      throw this.#mapReadError(err, prefix);
+    }
+    const dirs = top.filter((d) => /^[0-9a-f]{3}$/.test(d) && (d.startsWith(prefix) || prefix.startsWith(d))).sort();
     for (const d of dirs) {
       throwIfAborted(options.signal);
       let names: string[];
@@ -204,7 +211,7 @@ export class DirectoryStore implements BlockStore {
         names = await readdir(join(this.root, d));
       } catch (err) {
         if (isNotFound(err)) continue;
-        throw err;
+        throw this.#mapReadError(err, prefix);
       }
       const hashes = names.filter((n) => n.length === 32 && n.startsWith(prefix) && /^[0-9a-f]{32}$/.test(n)).sort();
       for (let i = 0; i < hashes.length; i += LIST_STAT_BATCH) {
@@ -215,7 +222,7 @@ export class DirectoryStore implements BlockStore {
             return { hash: h, size: st.size, mtimeMs: st.mtimeMs };
           } catch (err) {
             if (isNotFound(err)) return undefined; // deleted meanwhile
-            throw err;
+            throw this.#mapReadError(err, h);
           }
         }));
         for (const info of infos) {
@@ -301,8 +308,8 @@ export class DirectoryStore implements BlockStore {
   #init(): Promise<void> {
     this.#ready ??= (async () => {
       try {
+        if (this.readOnly) return; // never create anything on a read-only volume
         await mkdir(this.root, { recursive: true });
-        if (this.readOnly) return;
         await mkdir(this.#tmpDir, { recursive: true });
         await mkdir(this.#trashDir, { recursive: true });
         await cleanTempFiles(this.#tmpDir, this.#now());

@@ -111,6 +111,14 @@ describe('DirectoryStore', () => {
     await assert.rejects(ro.delete(locator), code('ERR_PERMISSION_DENIED'));
   }));
 
+  it('a read-only volume creates nothing and a missing root lists nothing', () => withDir(async (dir) => {
+    const root = join(dir, 'absent');
+    const ro = await DirectoryStore.open({ root, readOnly: true });
+    assert.deepEqual(await collect(ro.list()), []);
+    await assert.rejects(ro.get(`${blocksMd5(new Uint8Array(1))}+1`), code('ERR_BLOCK_NOT_FOUND'));
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
   it('list ignores temp files, trash, and foreign files', () => withDir(async (root) => {
     const store = await DirectoryStore.open({ root, minFreeBytes: 0 });
     const a = blocksRandom(10);
