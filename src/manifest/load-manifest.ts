@@ -265,14 +265,17 @@ class Loader {
       while (c === SPACE) {
         const start = ++i;
         // Fast path for the common file token `digits:digits:name` (at most 15 digits each, so
-        // the values are exact): parse the numbers and hash the name in the same pass.
+        // the values are exact) once the line's file tokens have begun (before, a token is
+        // most likely a locator): parse the numbers and hash the name in the same pass.
         let offset = 0;
         let length = 0;
         let k = i;
         c = buf[k]!;
-        while (c >= DIGIT0 && c <= DIGIT9) {
-          offset = offset * 10 + (c - DIGIT0);
-          c = buf[++k]!;
+        if (this.#anyFile) {
+          while (c >= DIGIT0 && c <= DIGIT9) {
+            offset = offset * 10 + (c - DIGIT0);
+            c = buf[++k]!;
+          }
         }
         const colon1 = k;
         if (c === COLON && k > start && k - start <= FAST_DIGITS) {
