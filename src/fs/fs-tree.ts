@@ -12,8 +12,9 @@ export const NODE_OVERHEAD_BYTES = 64;
  * The compact node table behind CollectionFS. Nodes are integer ids with per-node data in typed
  * arrays; names are byte strings. A directory stores its only child as a bare id and switches to
  * a Map from the second child on. Segments loaded from a manifest live in a shared pool (typed
- * arrays, linked per file); a file gets a {@link SegList} of segment objects only when it is
- * first read or modified.
+ * arrays, one contiguous run per file: its first and last index); a file gets a {@link SegList}
+ * of segment objects when it is first read or modified, or when the manifest continues it after
+ * other files' segments.
  *
  * Every method is synchronous: callers never await between reading and changing the tree.
  */
@@ -42,7 +43,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #pLoc = new Int32Array(64);
   #pOff = new Uint32Array(64);
   #pLen = new Uint32Array(64);
-  #pNext = new Int32Array(64);
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
 
@@ -84,7 +84,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       this.#pLoc = this.#pLoc.slice(0, n);
       this.#pOff = this.#pOff.slice(0, n);
       this.#pLen = this.#pLen.slice(0, n);
-      this.#pNext = this.#pNext.slice(0, n);
     }
     this.locators.compact();
   }
@@ -257,15 +256,20 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       list.size += length;
       return;
     }
+    const tail = this.#tail[file] ?? -1;
+    if (tail >= 0 && tail !== this.#pCount - 1) {
+      // Pool runs are contiguous: a file continued after other files' segments gets a list.
+      const l = this.list(file);
+      l.segs.push(new StoredSeg(locator, offset, length));
+      l.size += length;
+      return;
+    }
     const p = this.#pCount++;
     if (p >= this.#pLoc.length) this.#growPool();
     this.#pLoc[p] = locator;
     this.#pOff[p] = offset;
     this.#pLen[p] = length;
-    this.#pNext[p] = -1;
-    const tail = this.#tail[file] ?? -1;
     if (tail < 0) this.#head[file] = p;
-    else this.#pNext[tail] = p;
     this.#tail[file] = p;
   }
 
@@ -280,9 +284,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const c = new Uint32Array(n);
     c.set(this.#pLen);
     this.#pLen = c;
-    const d = new Int32Array(n);
-    d.set(this.#pNext);
-    this.#pNext = d;
   }
 
   /** The mutable segment list of `file`, created from the loaded pool on first use. */
@@ -290,7 +291,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     let list = this.#listOf(file);
     if (list !== undefined) return list;
     const segs: Seg[] = [];
-    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+    for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) {
       segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
     }
     list = new SegList(segs);
@@ -316,7 +317,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const list = this.#listOf(file);
     if (list !== undefined) return list.size;
     let n = 0;
-    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) n += this.#pLen[p] ?? 0;
+    for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) n += this.#pLen[p] ?? 0;
     return n;
   }
 
@@ -329,7 +330,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       }
       return;
     }
-    for (let p = this.#head[file] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+    for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) {
       visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
     }
   }
@@ -363,7 +364,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
         }
         continue;
       }
-      for (let p = this.#head[child] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+      for (let p = this.#head[child] ?? -1, end = this.#tail[child] ?? -1; p >= 0 && p <= end; p++) {
         const r = visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
         if (r !== undefined) {
           this.#pLoc[p] = r[0];
@@ -413,7 +414,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.textLength(s.loc));
       return n;
     }
-    for (let p = this.#head[node] ?? -1; p >= 0; p = this.#pNext[p] ?? -1) {
+    for (let p = this.#head[node] ?? -1, end = this.#tail[node] ?? -1; p >= 0 && p <= end; p++) {
       n += NODE_OVERHEAD_BYTES + this.locators.textLength(this.#pLoc[p] ?? 0);
     }
     return n;
