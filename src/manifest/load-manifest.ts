@@ -1,6 +1,7 @@
 import { manifestUnescape } from './escape.js';
 import { goQuote, goQuoteList } from './go-quote.js';
 import { ManifestSyntaxError } from './manifest-syntax-error.js';
+import { exactDecimal, parseLocatorSize, parseNonNegative64 } from './tokenize.js';
 import type { ManifestTreeSink } from './tree.js';
 
 const LF = 0x0a;
@@ -12,9 +13,7 @@ const FAST_DIGITS = 15;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const PLUS = 0x2b;
-const MINUS = 0x2d;
 const DIGIT0 = 0x30;
-const INT32_MAX = 2147483647;
 const BLOCK_64MIB = 67108864;
 
 /**
@@ -41,66 +40,6 @@ export function loadManifest(text: Uint8Array | string, sink: ManifestTreeSink):
     throw new ManifestSyntaxError(lines, 'no trailing newline');
   }
   new Loader(bytes, sink).run();
-}
-
-const INT64_MAX_DIGITS = Buffer.from('9223372036854775807', 'latin1');
-
-/**
- * Go `strconv.ParseInt(s, 10, 64)` restricted to results >= 0: the value (inexact above
- * 2^53, see {@link exactDecimal}), or -1 when Go would reject it or it is negative.
- */
-function parseNonNegative64(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  let negative = false;
-  const first = bytes[i];
-  if (first === PLUS || first === MINUS) {
-    negative = first === MINUS;
-    i++;
-  }
-  if (i >= end) return -1;
-  while (i < end - 1 && bytes[i] === DIGIT0) i++; // leading zeros
-  const digits = end - i;
-  if (digits > 19) return -1;
-  let value = 0;
-  for (let k = i; k < end; k++) {
-    const d = bytes[k]! - DIGIT0;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  if (negative && value !== 0) return -1;
-  if (digits === 19) {
-    for (let k = 0; k < 19; k++) {
-      const diff = bytes[i + k]! - INT64_MAX_DIGITS[k]!;
-      if (diff !== 0) return diff > 0 ? -1 : value;
-    }
-  }
-  return value;
-}
-
-/** The exact value of a decimal accepted by {@link parseNonNegative64}. */
-function exactDecimal(bytes: Uint8Array, start: number, end: number): bigint {
-  return BigInt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end));
-}
-
-/** Go `strconv.ParseInt(s, 10, 32)` restricted to results >= 0; -1 when rejected. */
-function parseLocatorSize(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  let negative = false;
-  const first = bytes[i];
-  if (first === PLUS || first === MINUS) {
-    negative = first === MINUS;
-    i++;
-  }
-  if (i >= end) return -1;
-  let value = 0;
-  for (; i < end; i++) {
-    const d = bytes[i]! - DIGIT0;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-    if (value > INT32_MAX + 1) return -1;
-  }
-  if (negative) return value === 0 ? 0 : -1;
-  return value > INT32_MAX ? -1 : value;
 }
 
 /** Entries of {@link NameCache} before it starts over (bounds its memory on unique names). */

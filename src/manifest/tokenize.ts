@@ -27,6 +27,10 @@ export interface ManifestTokenVisitor {
 const LF = 0x0a;
 const SPACE = 0x20;
 const COLON = 0x3a;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const DIGIT0 = 0x30;
+const INT32_MAX = 2147483647;
 
 /**
  * Tokenize `text`, calling `visitor` for every stream name, locator and file token.
@@ -78,4 +82,66 @@ export function tokenizeManifest(text: Uint8Array, visitor: ManifestTokenVisitor
     visitor.endLine(i);
     i++; // skip the LF (or step past the end)
   }
+}
+
+// ---- Token field parsers (Go strconv semantics), shared with the loader's fused scan. ----
+
+const INT64_MAX_DIGITS = Buffer.from('9223372036854775807', 'latin1');
+
+/**
+ * Go `strconv.ParseInt(s, 10, 64)` restricted to results >= 0: the value (inexact above
+ * 2^53, see {@link exactDecimal}), or -1 when Go would reject it or it is negative.
+ */
+export function parseNonNegative64(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  const first = bytes[i];
+  if (first === PLUS || first === MINUS) {
+    negative = first === MINUS;
+    i++;
+  }
+  if (i >= end) return -1;
+  while (i < end - 1 && bytes[i] === DIGIT0) i++; // leading zeros
+  const digits = end - i;
+  if (digits > 19) return -1;
+  let value = 0;
+  for (let k = i; k < end; k++) {
+    const d = bytes[k]! - DIGIT0;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  if (negative && value !== 0) return -1;
+  if (digits === 19) {
+    for (let k = 0; k < 19; k++) {
+      const diff = bytes[i + k]! - INT64_MAX_DIGITS[k]!;
+      if (diff !== 0) return diff > 0 ? -1 : value;
+    }
+  }
+  return value;
+}
+
+/** The exact value of a decimal accepted by {@link parseNonNegative64}. */
+export function exactDecimal(bytes: Uint8Array, start: number, end: number): bigint {
+  return BigInt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end));
+}
+
+/** Go `strconv.ParseInt(s, 10, 32)` restricted to results >= 0; -1 when rejected. */
+export function parseLocatorSize(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  const first = bytes[i];
+  if (first === PLUS || first === MINUS) {
+    negative = first === MINUS;
+    i++;
+  }
+  if (i >= end) return -1;
+  let value = 0;
+  for (; i < end; i++) {
+    const d = bytes[i]! - DIGIT0;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+    if (value > INT32_MAX + 1) return -1;
+  }
+  if (negative) return value === 0 ? 0 : -1;
+  return value > INT32_MAX ? -1 : value;
 }
