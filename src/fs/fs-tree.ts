@@ -1,5 +1,6 @@
 import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
+import { ChildIndex } from './child-index.js';
 import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
 
 const KIND_DIR = 1;
@@ -11,7 +12,7 @@ export const NODE_OVERHEAD_BYTES = 64;
 /**
  * The compact node table behind CollectionFS. Nodes are integer ids with per-node data in typed
  * arrays; names are byte strings. A directory stores its only child as a bare id and switches to
- * a Map from the second child on. Segments loaded from a manifest live in a shared pool (typed
+ * a {@link ChildIndex} (open addressing over node ids) from the second child on. Segments loaded from a manifest live in a shared pool (typed
  * arrays, one contiguous run per file: its first and last index); a file gets a {@link SegList}
  * of segment objects when it is first read or modified, or when the manifest continues it after
  * other files' segments.
@@ -28,7 +29,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #head = new Int32Array(16);
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
-  readonly #kids: Array<number | Map<string, number> | undefined> = [];
+  readonly #kids: Array<number | ChildIndex | undefined> = [];
   /** Materialised segment lists by node id (packed array, grown on demand). */
   readonly #lists: Array<SegList | undefined> = [];
   /**
@@ -160,7 +161,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const k = this.#kids[dir];
     if (k === undefined) return -1;
     if (typeof k === 'number') return this.#names[k] === name ? k : -1;
-    return k.get(name) ?? -1;
+    return k.get(name);
   }
 
   /** Number of entries of a directory (Go's directory size). */
@@ -177,7 +178,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       yield [this.#names[k] ?? '', k];
       return;
     }
-    yield* k;
+    yield* k.entries();
   }
 
   /** Child names in Go byte order (byte strings compare like bytes). */
@@ -185,7 +186,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const k = this.#kids[dir];
     if (k === undefined) return [];
     if (typeof k === 'number') return [this.#names[k] ?? ''];
-    return [...k.keys()].sort();
+    return k.keys().sort();
   }
 
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
@@ -198,7 +199,12 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     } else if (typeof k === 'number') {
       const kName = this.#names[k] ?? '';
       if (kName === name) this.#kids[dir] = node;
-      else this.#kids[dir] = new Map([[kName, k], [name, node]]);
+      else {
+        const index = new ChildIndex(this.#names);
+        index.set(kName, k);
+        index.set(name, node);
+        this.#kids[dir] = index;
+      }
     } else {
       k.set(name, node);
     }
@@ -213,7 +219,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       return;
     }
     k.delete(name);
-    if (k.size === 1) for (const v of k.values()) this.#kids[dir] = v;
+    if (k.size === 1) this.#kids[dir] = k.first();
     else if (k.size === 0) this.#kids[dir] = undefined;
   }
 
