@@ -36,6 +36,19 @@ export class ChildIndex {
     }
   }
 
+  /** The node whose name is `s[start, end)` (no substring is made), or -1. */
+  getRange(s: string, start: number, end: number): number {
+    const slots = this.#slots;
+    const mask = this.#mask;
+    const len = end - start;
+    for (let i = hashRange(s, start, end) & mask; ; i = (i + 1) & mask) {
+      const id = slots[i] as number;
+      if (id < 0) return -1;
+      const name = this.#names[id] ?? '';
+      if (name.length === len && s.startsWith(name, start)) return id;
+    }
+  }
+
   /** Add or replace the entry `name` (`names[id]` must already be `name`). */
   set(name: string, id: number): void {
     if ((this.#size + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
@@ -124,10 +137,14 @@ export class ChildIndex {
   }
 }
 
-/** FNV-1a over the name's chars, then a murmur3 finaliser (the low bits pick the slot). */
 function hashName(s: string): number {
+  return hashRange(s, 0, s.length);
+}
+
+/** FNV-1a over the chars of `s[start, end)`, then a murmur3 finaliser (the low bits pick the slot). */
+function hashRange(s: string, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -116,6 +116,8 @@ export class CollectionFS {
   /** Go `rlookup`: resolve a byte-string path to a node (or the record pseudo-file). */
   #resolve(pathB: string, syscall: string, userPath: string): number {
     const tree = this.#tree;
+    const plain = tree.lookupPlain(pathB, pathB.length);
+    if (plain >= 0) return plain;
     const { parts, trailingSlash } = cleanComponents(pathB);
     let node = tree.root;
     for (const name of parts) {
@@ -135,8 +137,11 @@ export class CollectionFS {
   #openNode(userPath: string, flags: number, perm: number, syscall: string): { node: number; readable: boolean; writable: boolean; append: boolean } {
     const tree = this.#tree;
     if ((flags & O_SYNC) !== 0) throw fsError('ErrSyncNotSupported', syscall, userPath);
-    const { dir, base } = splitPath(toByteString(userPath));
-    const parent = this.#resolve(dir, syscall, userPath);
+    const pathB = toByteString(userPath);
+    const slash = pathB.lastIndexOf('/');
+    const base = pathB.slice(slash + 1);
+    let parent = slash < 0 ? tree.root : tree.lookupPlain(pathB, slash);
+    if (parent < 0 || !tree.isDir(parent)) parent = this.#resolve(pathB.slice(0, slash + 1), syscall, userPath);
     const acc = accessMode(flags);
     if (acc === undefined) throw fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
     const append = (flags & O_APPEND) !== 0;

@@ -164,6 +164,37 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return k.get(name);
   }
 
+  /** {@link childOf} for the name `s[start, end)`, without making the substring. */
+  childOfRange(dir: number, s: string, start: number, end: number): number {
+    const k = this.#kids[dir];
+    if (k === undefined) return -1;
+    if (typeof k === 'number') {
+      const name = this.#names[k] ?? '';
+      return name.length === end - start && s.startsWith(name, start) ? k : -1;
+    }
+    return k.getRange(s, start, end);
+  }
+
+  /**
+   * The node at the plain relative path `s[0, end)` (components joined by single slashes, none
+   * empty, `.` or `..`), or -1 when the path is not plain or does not lead to an existing node
+   * through directories. Allocation-free; callers fall back to full resolution on -1.
+   */
+  lookupPlain(s: string, end: number): number {
+    if (end === 0) return this.root;
+    let node = this.root;
+    for (let start = 0; ; ) {
+      let stop = s.indexOf('/', start);
+      if (stop < 0 || stop > end) stop = end;
+      const len = stop - start;
+      if (len === 0 || (s.charCodeAt(start) === 46 && (len === 1 || (len === 2 && s.charCodeAt(start + 1) === 46)))) return -1;
+      if (this.#kind[node] !== KIND_DIR) return -1;
+      node = this.childOfRange(node, s, start, stop);
+      if (node < 0 || stop === end) return node;
+      start = stop + 1;
+    }
+  }
+
   /** Number of entries of a directory (Go's directory size). */
   childCount(dir: number): number {
     const k = this.#kids[dir];

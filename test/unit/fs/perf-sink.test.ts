@@ -47,4 +47,22 @@ describe('FsTree as a load sink', () => {
     assert.equal(await fs.readFile('f', 'utf8'), `${'x'.repeat(10)}${'y'.repeat(7)}z`);
     assert.equal(await fs.readFile('d/h', 'utf8'), 'x'.repeat(10));
   });
+
+  it('path lookup: plain paths take the fast route, every other form resolves as before', async () => {
+    const fs = await CollectionFS.load('', { store: new MemoryStore() });
+    await fs.mkdir('a/d', { recursive: true });
+    await fs.writeFile('a/d/f', 'x');
+    await fs.writeFile('a/g', 'yy');
+    for (const p of ['a/d/f', '/a/d/f', 'a//d/f', 'a/./d/f', 'a/d/../d/f', '../a/d/f', './a/d/f']) assert.equal((await fs.stat(p)).size, 1, p);
+    assert.equal((await fs.stat('a/d/')).isDirectory(), true);
+    assert.equal((await fs.stat('a')).size, 2, 'a has two entries');
+    await assert.rejects(fs.stat('a/d/f/'), { code: 'ENOTDIR' });
+    await assert.rejects(fs.stat('a/g/x'), { code: 'ENOTDIR' });
+    await assert.rejects(fs.open('a/g/x', 'w'), { code: 'ENOTDIR' });
+    await assert.rejects(fs.stat('a/nope/f'), { code: 'ENOENT' });
+    await assert.rejects(fs.open('a/nope/f', 'w'), { code: 'ENOENT' });
+    await fs.writeFile('a/./d/../h', 'zzz');
+    assert.equal(await fs.readFile('a/h', 'utf8'), 'zzz');
+    assert.equal((await fs.stat('.arvados#collection')).isFile(), true);
+  });
 });
