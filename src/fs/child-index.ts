@@ -95,12 +95,14 @@ export class ChildIndex {
   }
 
   /** Entries in slot order (any order). */
-  *entries(): Generator<[string, number]> {
+  entries(): Array<readonly [string, number]> {
+    const out: Array<readonly [string, number]> = [];
     const slots = this.#slots;
     for (let i = 0; i < slots.length; i++) {
       const id = slots[i] as number;
-      if (id >= 0) yield [this.#names[id] ?? '', id];
+      if (id >= 0) out.push([this.#names[id] ?? '', id]);
     }
+    return out;
   }
 
   /** All names (any order). */

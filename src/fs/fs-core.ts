@@ -3,7 +3,7 @@ import { KeepError } from '../errors.js';
 import { writeManifest } from '../manifest/write-manifest.js';
 import { BlockWriter, type FlushMode } from './block-writer.js';
 import { FsTree } from './fs-tree.js';
-import { MemSeg, type SegList } from './segments.js';
+import { MemSeg } from './segments.js';
 
 /** Options of {@link FsCore}. */
 export interface FsCoreOptions {
@@ -137,13 +137,7 @@ export class FsCore {
 
   /** True if any file under `node` holds memory segments. */
   hasMemory(node: number): boolean {
-    const tree = this.tree;
-    if (tree.isDir(node)) {
-      for (const [, child] of tree.children(node)) if (this.hasMemory(child)) return true;
-      return false;
-    }
-    if (!tree.hasList(node)) return false;
-    return hasMem(tree.list(node));
+    return this.tree.hasMemoryUnder(node);
   }
 
   /**
@@ -172,9 +166,4 @@ export class FsCore {
     this.writer.clearErrors();
     return writeManifest(this.tree, prefix);
   }
-}
-
-function hasMem(list: SegList): boolean {
-  for (const s of list.segs) if (s instanceof MemSeg) return true;
-  return false;
 }

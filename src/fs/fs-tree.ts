@@ -202,14 +202,41 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return typeof k === 'number' ? 1 : k.size;
   }
 
-  *children(dir: number): Iterable<readonly [name: string, node: number]> {
+  /** The entries of `dir` (any order; a fresh array). */
+  children(dir: number): Array<readonly [name: string, node: number]> {
     const k = this.#kids[dir];
-    if (k === undefined) return;
-    if (typeof k === 'number') {
-      yield [this.#names[k] ?? '', k];
-      return;
+    if (k === undefined) return [];
+    if (typeof k === 'number') return [[this.#names[k] ?? '', k]];
+    return k.entries();
+  }
+
+  /** True if a file linked at or under `node` holds memory segments (one pass over the lists). */
+  hasMemoryUnder(node: number): boolean {
+    const lists = this.#lists;
+    for (let f = 0; f < lists.length; f++) {
+      const list = lists[f];
+      if (list === undefined) continue;
+      let mem = false;
+      for (const s of list.segs) {
+        if (s instanceof MemSeg) {
+          mem = true;
+          break;
+        }
+      }
+      if (mem && this.#linkedUnder(f, node)) return true;
     }
-    yield* k.entries();
+    return false;
+  }
+
+  /** Whether `n` is `anc` or reachable from it through current directory entries. */
+  #linkedUnder(n: number, anc: number): boolean {
+    for (let cur = n; ; ) {
+      if (cur === anc) return true;
+      if (cur === this.root) return false;
+      const p = this.#parent[cur] ?? cur;
+      if (p === cur || this.childOf(p, this.#names[cur] ?? '') !== cur) return false;
+      cur = p;
+    }
   }
 
   /** Child names in Go byte order (byte strings compare like bytes). */
