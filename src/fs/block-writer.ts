@@ -188,33 +188,40 @@ export class BlockWriter {
     if (!sync && refs.some((r) => r.seg.flushing !== null && !r.seg.flushing.done)) return;
     const token: FlushToken = { done: false };
     const offsets: number[] = [];
-    let block: Uint8Array;
     const first = refs[0] as SegRef;
     const own = first.seg.buf;
-    if (refs.length === 1 && (own.byteLength === own.buffer.byteLength || own.buffer.byteLength <= 2 * first.seg.len)) {
-      block = first.seg.buf.subarray(0, first.seg.len);
-      offsets.push(0);
-    } else {
-      // Also for a lone segment carved from a slab: the store may keep (adopt) the block, and
-      // must not pin a whole slab for it.
-      const buf = allocBlockBuffer(total);
-      let off = 0;
-      for (const r of refs) {
-        offsets.push(off);
-        const seg = r.seg;
-        buf.set(seg.len === seg.buf.length ? seg.buf : seg.buf.subarray(0, seg.len), off);
-        off += seg.len;
-      }
-      block = buf.subarray(0, off);
+    // A lone segment is uploaded from its own buffer, unless it was carved from a slab: the
+    // store may keep (adopt) the block and must not pin a whole slab for it.
+    const direct = refs.length === 1 && (own.byteLength === own.buffer.byteLength || own.buffer.byteLength <= 2 * first.seg.len);
+    // Packed groups are concatenated when their upload starts. The buffers and lengths are taken
+    // now: once `flushing` is set below, writers copy on write and never change these bytes.
+    const parts: Buffer[] = [];
+    let off = 0;
+    for (const r of refs) {
+      offsets.push(off);
+      parts.push(r.seg.len === r.seg.buf.length ? r.seg.buf : r.seg.buf.subarray(0, r.seg.len));
+      off += r.seg.len;
     }
     // The buffer may be recycled after upload only if no earlier upload can still be reading it.
     const recyclable = refs.length === 1 && (first.seg.flushing === null || first.seg.flushing.done);
     for (const r of refs) r.seg.flushing = token;
-    const blockLen = block.length;
+    const blockLen = off;
+    // Later groups of one flush start on a later turn of the event loop, so the previous group's
+    // block is already being hashed (in a worker) while this one is copied.
+    const defer = !direct && commits.length > 0;
     const run = async (): Promise<void> => {
       const wait = this.#acquire();
       if (wait !== undefined) await wait;
       try {
+        if (defer) await new Promise<void>((resolve) => setImmediate(resolve));
+        let block: Uint8Array;
+        if (direct) {
+          block = parts[0] as Buffer;
+        } else {
+          const buf = allocBlockBuffer(blockLen);
+          for (let i = 0; i < parts.length; i++) buf.set(parts[i] as Buffer, offsets[i] ?? 0);
+          block = buf;
+        }
         const locator = await this.#put(block);
         const loc = this.#tree.locators.intern(locator, blockLen);
         refs.forEach((r, i) => {
