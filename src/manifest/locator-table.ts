@@ -3,8 +3,10 @@ import type { LocatorIds } from './tree.js';
 
 /**
  * Interning table for locator strings: ids are dense from 0, equal ids mean byte-identical
- * locators. Manifests repeat locators heavily, so {@link LocatorTable.internBytes} first
- * compares the byte range with the most recently interned locator before building a string.
+ * locators. Lookups go through an open-addressing table over typed arrays keyed by an FNV-1a
+ * hash of the bytes (the first 40 and last 16, plus the length), so interning a byte range
+ * that is already known creates no string, and a run of the same locator is answered by
+ * comparing with the most recently interned one.
  *
  * @example
  * const table = new LocatorTable();
@@ -14,9 +16,11 @@ import type { LocatorIds } from './tree.js';
 export class LocatorTable implements LocatorIds {
   #texts: string[] = [];
   #sizes: number[] = [];
-  #ids = new Map<string, number>();
+  #hashes: number[] = [];
+  /** Slot → id + 1 (0 = empty). */
+  #table = new Int32Array(1024);
+  #mask = 1023;
   #lastId = -1;
-  #lastBytes: Buffer = Buffer.alloc(0);
 
   /** Number of distinct locators interned so far. */
   get count(): number {
@@ -33,16 +37,33 @@ export class LocatorTable implements LocatorIds {
    * @returns the locator's id
    */
   internBytes(bytes: Uint8Array, start: number, end: number, blockSize: number): number {
-    const last = this.#lastBytes;
     const len = end - start;
-    if (this.#lastId >= 0 && last.length === len && last[len - 1] === bytes[end - 1]) {
-      const view = Buffer.from(bytes.buffer, bytes.byteOffset + start, len);
-      if (view.equals(last)) return this.#lastId;
+    const last = this.#lastId;
+    if (last >= 0 && sameText(this.#texts[last]!, bytes, start, len)) return last;
+    let h = 0x811c9dc5 ^ len;
+    const head = len < 40 ? len : 40;
+    for (let i = 0; i < head; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
+    for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
+    h &= 0x7fffffff;
+    let slot = h & this.#mask;
+    for (;;) {
+      const v = this.#table[slot]!;
+      if (v === 0) break;
+      const id = v - 1;
+      if (this.#hashes[id] === h && sameText(this.#texts[id]!, bytes, start, len)) {
+        this.#lastId = id;
+        return id;
+      }
+      slot = (slot + 1) & this.#mask;
     }
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
-    const id = this.intern(text, blockSize);
+    const id = this.#texts.length;
+    this.#texts.push(text);
+    this.#sizes.push(blockSize);
+    this.#hashes.push(h);
+    this.#table[slot] = id + 1;
+    if (this.#texts.length * 2 > this.#mask) this.#rehash();
     this.#lastId = id;
-    this.#lastBytes = Buffer.from(text, 'latin1');
     return id;
   }
 
@@ -54,14 +75,20 @@ export class LocatorTable implements LocatorIds {
    * @returns the locator's id
    */
   intern(locator: string, blockSize: number): number {
-    let id = this.#ids.get(locator);
-    if (id === undefined) {
-      id = this.#texts.length;
-      this.#texts.push(locator);
-      this.#sizes.push(blockSize);
-      this.#ids.set(locator, id);
+    return this.internBytes(Buffer.from(locator, 'latin1'), 0, locator.length, blockSize);
+  }
+
+  #rehash(): void {
+    const table = new Int32Array(this.#table.length * 2);
+    const mask = table.length - 1;
+    const hashes = this.#hashes;
+    for (let id = 0; id < hashes.length; id++) {
+      let slot = hashes[id]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
     }
-    return id;
+    this.#table = table;
+    this.#mask = mask;
   }
 
   /** @returns the locator text of `id`, byte-identical to what was interned */
@@ -82,4 +109,11 @@ export class LocatorTable implements LocatorIds {
   hash(id: number): string {
     return this.text(id).slice(0, 32);
   }
+}
+
+/** Whether the byte string `text` equals `bytes[start, start + len)` (compared from the end). */
+function sameText(text: string, bytes: Uint8Array, start: number, len: number): boolean {
+  if (text.length !== len) return false;
+  for (let i = len - 1; i >= 0; i--) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
 }

@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadManifest } from '../../../src/manifest/load-manifest.js';
+import { LocatorTable } from '../../../src/manifest/locator-table.js';
 import { ManifestSyntaxError } from '../../../src/manifest/manifest-syntax-error.js';
 import { SimpleTree } from '../../../src/manifest/simple-tree.js';
 import type { LocatorIds, ManifestTreeSink } from '../../../src/manifest/tree.js';
@@ -154,5 +155,42 @@ describe('loadManifest() fast paths', () => {
     const marker = load(`. ${A3} 9:0:a/. 0:3:b\n`); // a `.` marker is not range-checked
     assert.ok(marker.isDir(marker.lookup('a')));
     assert.equal(errorOf(`. ${A3} 9:1:a/.\n`), `${PREFIX}line 1: cannot use name "a/." with length 1: is a directory`);
+  });
+});
+
+describe('LocatorTable', () => {
+  it('keeps ids dense and stable through growth, for bytes and strings alike', () => {
+    const table = new LocatorTable();
+    const locs = Array.from({ length: 5000 }, (_, i) => `${i.toString(16).padStart(32, '0')}+${i}`);
+    const buf = Buffer.from(locs.join(' '), 'latin1');
+    let at = 0;
+    locs.forEach((loc, i) => {
+      assert.equal(table.internBytes(buf, at, at + loc.length, i), i);
+      at += loc.length + 1;
+    });
+    assert.equal(table.count, 5000);
+    locs.forEach((loc, i) => {
+      assert.equal(table.intern(loc, i), i);
+      assert.equal(table.text(i), loc);
+      assert.equal(table.size(i), i);
+    });
+    assert.equal(table.count, 5000);
+  });
+
+  it('tells apart locators that differ only where the hash does not look (colliding hashes)', () => {
+    const table = new LocatorTable();
+    // Bytes 40 .. length-16 are not hashed: these two collide and must still be distinct.
+    const a = `${ACBD}+3+Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@00000000`;
+    const b = `${ACBD}+3+Aaaaaaaaaaaaaaabaaaaaaaaaaaaaaaaaaa@00000000`;
+    assert.equal(a.length, b.length);
+    const ia = table.intern(a, 3);
+    const ib = table.intern(b, 3);
+    assert.notEqual(ia, ib);
+    assert.equal(table.intern(a, 3), ia);
+    assert.equal(table.intern(b, 3), ib);
+    assert.equal(table.text(ib), b);
+    const tree = load(`. ${a} ${b} ${a} 0:9:f\n`);
+    assert.equal(tree.locators.count, 2);
+    assert.deepEqual(tree.segments(tree.lookup('f')).map((s) => s.locator === a), [true, false, true]);
   });
 });
