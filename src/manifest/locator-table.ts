@@ -56,7 +56,8 @@ export class LocatorTable implements LocatorIds {
       }
       slot = (slot + 1) & this.#mask;
     }
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
+    const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const text = view.toString('latin1', start, end);
     const id = this.#texts.length;
     this.#texts.push(text);
     this.#sizes.push(blockSize);
