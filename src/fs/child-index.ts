@@ -139,8 +139,15 @@ export class ChildIndex {
   }
 }
 
+/** The last name hashed: a lookup that misses is usually followed by an insert of the same name. */
+let lastName = '';
+let lastHash = hashRange('', 0, 0);
+
 function hashName(s: string): number {
-  return hashRange(s, 0, s.length);
+  if (s === lastName) return lastHash;
+  lastHash = hashRange(s, 0, s.length);
+  lastName = s;
+  return lastHash;
 }
 
 /** FNV-1a over the chars of `s[start, end)`, then a murmur3 finaliser (the low bits pick the slot). */
