@@ -103,6 +103,16 @@ export class FsCore {
     if (this.#gate !== undefined) await this.waitForMarshal();
     const list = this.tree.list(file);
     const max = this.blockSizeBytes;
+    if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
+      // A new or emptied file written in one piece (writeFile): what the general loop below does
+      // (one memory segment, not full, so no prune), without its cursor and splice.
+      const seg = new MemSeg(data.length, this.writer.pool);
+      seg.buf.set(data, 0);
+      list.segs.push(seg);
+      list.size = data.length;
+      this.tree.touch(file);
+      return data.length;
+    }
     if (position > list.size) list.truncate(position, max, this.writer.pool);
     let ptr = list.seek(position);
     let done = 0;
