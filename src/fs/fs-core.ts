@@ -106,7 +106,7 @@ export class FsCore {
     if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
       // A new or emptied file written in one piece (writeFile): what the general loop below does
       // (one memory segment, not full, so no prune), without its cursor and splice.
-      const seg = new MemSeg(data.length, this.writer.pool);
+      const seg = new MemSeg(data.length, this.writer.pool, true);
       seg.buf.set(data, 0);
       list.segs.push(seg);
       list.size = data.length;

@@ -65,8 +65,8 @@ export class BufferPool {
     return allocBlockBuffer(cap);
   }
 
-  /** `cap` bytes from the current slab (a new slab when it is used up). */
-  #carve(cap: number): Buffer {
+  /** `len` bytes at the start of `cap` bytes taken from the current slab (a new slab when it is used up). */
+  #carve(cap: number, len = cap): Buffer {
     let slab = this.#slab;
     if (slab === undefined || this.#slabOff + cap > slab.length) {
       slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -75,7 +75,16 @@ export class BufferPool {
     }
     const off = this.#slabOff;
     this.#slabOff = off + cap;
-    return slab.subarray(off, off + cap);
+    return slab.subarray(off, off + len);
+  }
+
+  /**
+   * Exactly `n` bytes (contents undefined): from a slab when small, else as {@link take}. For
+   * data written in one piece; a later append grows the segment by the usual ×4 steps.
+   */
+  takeExact(n: number): Buffer {
+    if (n <= SLAB_PIECE_MAX_BYTES) return this.#carve((n + 7) & ~7, n);
+    return this.take(n);
   }
 
   /** Record that a store kept `buf`'s bytes: it must never be modified or recycled. */
@@ -97,8 +106,8 @@ export class MemSeg {
   flushing: FlushToken | null = null;
 
   /** A segment of `len` bytes whose contents the caller overwrites (or zero-fills). */
-  constructor(len: number, pool?: BufferPool) {
-    this.buf = pool !== undefined ? pool.take(len) : allocCapacity(len);
+  constructor(len: number, pool?: BufferPool, exact = false) {
+    this.buf = pool === undefined ? allocCapacity(len) : exact ? pool.takeExact(len) : pool.take(len);
     this.len = len;
   }
 

@@ -35,4 +35,29 @@ describe('marshal memory check', () => {
     const again = await CollectionFS.load(m, { store });
     assert.equal(await again.readFile('a/b/c/f', 'utf8'), 'x'.repeat(100) + 'y'.repeat(50));
   });
+
+  it('a file written in one piece (exact-size buffer) grows, is overwritten and packs correctly', async () => {
+    const store = new MemoryStore();
+    const fs = await CollectionFS.load('', { store });
+    const model: number[] = [];
+    const first = Buffer.alloc(1000, 1);
+    await fs.writeFile('f', first);
+    model.push(...first);
+    await fs.writeFile('g', 'neighbour in the same slab');
+    for (let i = 0; i < 50; i++) {
+      const piece = Buffer.alloc(37 + i, i + 2);
+      await fs.appendFile('f', piece);
+      model.push(...piece);
+    }
+    const h = await fs.open('f', 'r+');
+    await h.write(Buffer.from('XYZ'), 0, 3, 998);
+    await h.close();
+    model.splice(998, 3, 88, 89, 90);
+    assert.deepEqual([...(await fs.readFile('f'))], model);
+    assert.equal(await fs.readFile('g', 'utf8'), 'neighbour in the same slab');
+    const again = await CollectionFS.load(await fs.marshalManifest(), { store });
+    assert.deepEqual([...(await again.readFile('f'))], model);
+    assert.equal(await again.readFile('g', 'utf8'), 'neighbour in the same slab');
+  });
 });
+
