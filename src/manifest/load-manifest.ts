@@ -60,6 +60,9 @@ class NameCache {
   #start: number[] = [];
   #len: number[] = [];
   #hash: number[] = [];
+  /** The entry looked up after this one last time (-1: none). */
+  #next: number[] = [];
+  /** The entry of the previous lookup (-1: none). */
   #prev = -1;
   /** The raw token name (byte string). */
   names: string[] = [];
@@ -73,18 +76,23 @@ class NameCache {
     this.#buf = buf;
   }
 
-  /** The entry for the name `buf[start, end)` with FNV-1a hash `hash` (-1: not computed), added if new. */
-  find(start: number, end: number, hash: number): number {
+  /** The entry for the name `buf[start, end)`, added if new. */
+  find(start: number, end: number): number {
     const buf = this.#buf;
     const len = end - start;
-    // Consecutive tokens often name the same file.
     const prev = this.#prev;
-    if (prev >= 0 && this.#len[prev] === len && sameBytes(buf, this.#start[prev]!, start, len)) return prev;
-    let h = hash;
-    if (h < 0) {
-      h = FNV_OFFSET;
-      for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+    if (prev >= 0) {
+      // Consecutive tokens often name the same file, and lines often list names in the order
+      // an earlier line did: try the previous name, then the one that followed it last time.
+      if (this.#len[prev] === len && sameBytes(buf, this.#start[prev]!, start, len)) return prev;
+      const next = this.#next[prev]!;
+      if (next >= 0 && this.#len[next] === len && sameBytes(buf, this.#start[next]!, start, len)) {
+        this.#prev = next;
+        return next;
+      }
     }
+    let h = FNV_OFFSET;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
     h &= 0x7fffffff;
     let slot = h & this.#mask;
     for (;;) {
@@ -92,6 +100,7 @@ class NameCache {
       if (v === 0) break;
       const e = v - 1;
       if (this.#hash[e] === h && this.#len[e] === len && sameBytes(buf, this.#start[e]!, start, len)) {
+        if (prev >= 0) this.#next[prev] = e;
         this.#prev = e;
         return e;
       }
@@ -110,6 +119,8 @@ class NameCache {
     this.parts[e] = name.includes('\\') || name.includes('/') ? manifestUnescape(name).split('/') : undefined;
     this.files[e] = -1;
     this.lines[e] = 0;
+    this.#next[e] = -1;
+    if (this.#prev >= 0) this.#next[this.#prev] = e;
     this.#table[slot] = e + 1;
     if (this.#count * 2 > this.#mask) this.#rehash();
     this.#prev = e;
@@ -123,6 +134,7 @@ class NameCache {
     this.#start = [];
     this.#len = [];
     this.#hash = [];
+    this.#next = [];
     this.names = [];
     this.parts = [];
     this.files = [];
@@ -205,7 +217,7 @@ class Loader {
         const start = ++i;
         // Fast path for the common file token `digits:digits:name` (at most 15 digits each, so
         // the values are exact) once the line's file tokens have begun (before, a token is
-        // most likely a locator): parse the numbers and hash the name in the same pass.
+        // most likely a locator): parse the numbers in the same pass that finds the token end.
         let offset = 0;
         let length = 0;
         let k = i;
@@ -225,14 +237,10 @@ class Loader {
           }
           if (c === COLON && k > colon1 + 1 && k - colon1 - 1 <= FAST_DIGITS) {
             const colon2 = k;
-            let h = FNV_OFFSET;
             c = buf[++k]!;
-            while (c !== SPACE && c !== LF) {
-              h = Math.imul(h ^ c, FNV_PRIME);
-              c = buf[++k]!;
-            }
+            while (c !== SPACE && c !== LF) c = buf[++k]!;
             i = k;
-            this.#file(start, i, colon1, colon2, offset, length, h & 0x7fffffff);
+            this.#file(start, i, colon1, colon2, offset, length);
             continue;
           }
         }
@@ -273,7 +281,7 @@ class Loader {
     } else {
       const offset = colon2 < 0 ? -1 : parseNonNegative64(buf, start, colon1);
       const length = offset < 0 ? -1 : parseNonNegative64(buf, colon1 + 1, colon2);
-      this.#file(start, i, colon1, colon2, offset, length, -1);
+      this.#file(start, i, colon1, colon2, offset, length);
     }
   }
 
@@ -330,10 +338,9 @@ class Loader {
 
   /**
    * A file token; `colon1`/`colon2` are its first two colons (`colon2` -1 if absent), `offset`
-   * and `length` its parsed numbers (-1 for invalid ones), `nameHash` the hash of its name (or
-   * -1 if not computed yet).
+   * and `length` its parsed numbers (-1 for invalid ones).
    */
-  #file(start: number, end: number, colon1: number, colon2: number, offset: number, length: number, nameHash: number): void {
+  #file(start: number, end: number, colon1: number, colon2: number, offset: number, length: number): void {
     if (this.#count === 0) {
       const token = this.#text(start, end);
       this.#fail(`bad locator ${goQuote(token)}`, token);
@@ -348,7 +355,7 @@ class Loader {
     this.#colon1 = colon1;
     this.#colon2 = colon2;
     const names = this.#names;
-    const e = names.find(colon2 + 1, end, nameHash);
+    const e = names.find(colon2 + 1, end);
     let file: number;
     if (names.lines[e] === this.#line) {
       file = names.files[e]!;

@@ -80,6 +80,16 @@ describe('loadManifest() fast paths', () => {
     assert.deepEqual(segs(tree, 'ba'), ['acbd@0+1']);
   });
 
+  it('finds names whose order changes from line to line (order prediction misses)', () => {
+    const tree = load(`./d ${A3} 0:1:a 0:1:b 0:1:c\n./e ${A3} 1:1:a 1:1:c 1:1:b 1:1:a\n./d ${A3} 2:1:c 2:1:a 2:1:b\n`);
+    assert.deepEqual(segs(tree, 'd/a'), ['acbd@0+1', 'acbd@2+1']);
+    assert.deepEqual(segs(tree, 'd/b'), ['acbd@0+1', 'acbd@2+1']);
+    assert.deepEqual(segs(tree, 'd/c'), ['acbd@0+1', 'acbd@2+1']);
+    assert.deepEqual(segs(tree, 'e/a'), ['acbd@1+1', 'acbd@1+1']);
+    assert.deepEqual(segs(tree, 'e/b'), ['acbd@1+1']);
+    assert.deepEqual(segs(tree, 'e/c'), ['acbd@1+1']);
+  });
+
   it('caches escaped and slashed names without mixing up their streams', () => {
     const tree = load(`./x ${A3} 0:1:a\\040b/c\n./y ${A3} 1:2:a\\040b/c\n./x ${A3} 2:1:a\\040b/c\n`);
     assert.deepEqual(segs(tree, 'x/a b/c'), ['acbd@0+1', 'acbd@2+1']);
