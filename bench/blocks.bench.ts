@@ -70,7 +70,8 @@ const rows: Row[] = [];
 
 function report(row: Row): void {
   rows.push(row);
-  process.stdout.write(`${row.name.padEnd(44)} ${row.figure.padStart(14)}  baseline ${row.baseline.padStart(14)}  ratio ${row.ratio.padStart(6)}  target ${row.target}\n`);
+  const rssMiB = (process.memoryUsage().rss / MiB).toFixed(0);
+  process.stdout.write(`${row.name.padEnd(44)} ${row.figure.padStart(14)}  baseline ${row.baseline.padStart(14)}  ratio ${row.ratio.padStart(6)}  target ${row.target}  (rss ${rssMiB} MiB)\n`);
 }
 
 async function baselinePut(dir: string, blocks: readonly Uint8Array[]): Promise<string[]> {
@@ -118,6 +119,7 @@ async function benchKeepProtocol(base: string, blocks: readonly Uint8Array[], to
       const c = client as KeepClient;
       await pooled(blocks, PUT_IN_FLIGHT, async (b, i) => {
         keepLocs[i] = (await c.put(b)).locator;
+        gc();
       });
     }, async (r) => {
       await stop();
@@ -136,6 +138,7 @@ async function benchKeepProtocol(base: string, blocks: readonly Uint8Array[], to
       const c = client as KeepClient;
       await pooled(keepLocs, GET_IN_FLIGHT, async (l) => {
         await c.get(l);
+        gc();
       });
     });
     report({ name: 'get via KeepClient → keep server (verified)', figure: fmtRate(total, get.ms), baseline: fmtRate(total, get.baseMs), ratio: ratio(get.baseMs, get.ms), target: '>= 0.7× (direct verified get)' });
@@ -144,8 +147,17 @@ async function benchKeepProtocol(base: string, blocks: readonly Uint8Array[], to
   }
 }
 
+/**
+ * Collect garbage now (with --expose-gc). Dead 64 MiB buffers are external memory V8 collects
+ * lazily: without this, a 2 GiB run's keep phase grew to 24 GB and was OOM-killed.
+ */
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Flush dirty pages and let the disk settle, so one phase's writeback does not bill the next. */
 async function settle(): Promise<void> {
+  gc();
   spawnSync('sync');
   await new Promise((resolve) => setTimeout(resolve, 500));
 }

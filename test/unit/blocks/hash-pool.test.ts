@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { isKeepError } from '../../../src/errors.js';
 import { HashPool, defaultHashPool } from '../../../src/blocks/hash-pool.js';
 
@@ -108,6 +110,35 @@ describe('HashPool', () => {
       ac.abort(new Error('stop'));
       await assert.rejects(queued, (e: unknown) => isKeepError(e, 'ERR_ABORTED'));
       assert.match(await first, /^[0-9a-f]{32}$/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('shared buffers hashed in place are not kept alive by the workers', async () => {
+    const existing = (globalThis as { gc?: () => void }).gc;
+    if (existing === undefined) setFlagsFromString('--expose-gc');
+    const gc = existing ?? (runInNewContext('gc') as () => void);
+    const pool = new HashPool({ threads: 2 });
+    try {
+      // Array buffer memory is released by a background sweeper after a GC: settle before measuring.
+      const settled = async (): Promise<number> => {
+        for (let i = 0; i < 3; i++) {
+          gc();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return process.memoryUsage().arrayBuffers;
+      };
+      await pool.md5(new Uint8Array(new SharedArrayBuffer(1 << 20)));
+      const before = await settled();
+      for (let i = 0; i < 16; i++) {
+        const shared = new Uint8Array(new SharedArrayBuffer(16 << 20));
+        shared[i] = 1;
+        await pool.md5(shared);
+      }
+      const grownBytes = (await settled()) - before;
+      // 16 × 16 MiB were hashed; without the worker-side collection all 256 MiB stay alive.
+      assert.ok(grownBytes < 64 << 20, `${grownBytes} bytes still held after hashing 256 MiB`);
     } finally {
       await pool.close();
     }
