@@ -190,9 +190,10 @@ export class BlockWriter {
     const offsets: number[] = [];
     const first = refs[0] as SegRef;
     const own = first.seg.buf;
-    // A lone segment is uploaded from its own buffer, unless it was carved from a slab: the
-    // store may keep (adopt) the block and must not pin a whole slab for it.
-    const direct = refs.length === 1 && (own.byteLength === own.buffer.byteLength || own.buffer.byteLength <= 2 * first.seg.len);
+    // A lone segment is uploaded from its own buffer when that buffer is at most twice its
+    // length: the store may keep (adopt) the block, and must not pin a slab or a mostly empty
+    // block buffer for it.
+    const direct = refs.length === 1 && own.buffer.byteLength <= 2 * first.seg.len;
     // Packed groups are concatenated when their upload starts. The buffers and lengths are taken
     // now: once `flushing` is set below, writers copy on write and never change these bytes.
     const parts: Buffer[] = [];

@@ -25,7 +25,8 @@ const SLAB_BYTES = 1 << 20;
  */
 export function allocBlockBuffer(cap: number): Buffer {
   if (cap >= SHARED_BUFFER_MIN_BYTES) return Buffer.from(new SharedArrayBuffer(cap));
-  return cap < 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
+  // Never a view into Node's shared 8 KiB pool: a store may keep (adopt) this buffer.
+  return Buffer.allocUnsafeSlow(cap);
 }
 
 /**

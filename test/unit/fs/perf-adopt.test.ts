@@ -94,4 +94,23 @@ describe('CollectionFS hands block buffers over', () => {
     const again = await CollectionFS.load(m, { store });
     assert.deepEqual(await again.readFile('f1234'), files[1234]);
   });
+
+  it('a store keeping a lone small block never keeps much more memory than the block', async () => {
+    const store = new SpyStore();
+    const fs = await CollectionFS.load('', { store });
+    await fs.writeFile('tiny', 'x'.repeat(1000)); // carved from a 1 MiB slab
+    await fs.mkdir('m');
+    const h = await fs.open('m/mid', 'w'); // alone in its directory
+    await h.write(Buffer.alloc(300_000, 1)); // 1 MiB capacity
+    await h.write(Buffer.alloc(100_000, 2));
+    await h.close();
+    await fs.mkdir('d');
+    await fs.writeFile('d/alone', Buffer.alloc(5000, 3));
+    await fs.marshalManifest();
+    assert.ok(store.received.length >= 2);
+    for (const r of store.received) {
+      assert.ok(r.data.buffer.byteLength <= 2 * r.data.byteLength, `${r.data.byteLength} bytes kept in a ${r.data.buffer.byteLength}-byte buffer`);
+    }
+  });
 });
+
