@@ -115,7 +115,14 @@ export class BlockWriter {
       const token: FlushToken = { done: false };
       seg.flushing = token;
       const len = seg.len;
-      const data = seg.buf.subarray(0, len);
+      // Uploaded from the segment's own buffer unless that is over twice the block (odd block
+      // sizes): the store may keep (adopt) it.
+      let data: Uint8Array = seg.buf.subarray(0, len);
+      if (seg.buf.buffer.byteLength > 2 * len) {
+        const copy = allocBlockBuffer(len);
+        copy.set(data);
+        data = copy;
+      }
       const wait = this.#acquire();
       if (wait !== undefined) await wait;
       this.#track(

@@ -112,5 +112,18 @@ describe('CollectionFS hands block buffers over', () => {
       assert.ok(r.data.buffer.byteLength <= 2 * r.data.byteLength, `${r.data.byteLength} bytes kept in a ${r.data.buffer.byteLength}-byte buffer`);
     }
   });
+
+  it('full blocks of an odd block size are not kept inside much larger buffers', async () => {
+    const store = new SpyStore();
+    const fs = await CollectionFS.load('', { store, blockSize: 5 * MiB });
+    const data = randomFillSync(Buffer.allocUnsafe(11 * MiB));
+    const h = await fs.open('f', 'w');
+    for (let off = 0; off < data.length; off += MiB) await h.write(data.subarray(off, off + MiB));
+    await h.close();
+    await fs.marshalManifest();
+    assert.equal(store.received.length, 3);
+    for (const r of store.received) assert.ok(r.data.buffer.byteLength <= 2 * r.data.byteLength, `${r.data.byteLength} in ${r.data.buffer.byteLength}`);
+    assert.deepEqual(await fs.readFile('f'), data);
+  });
 });
 
