@@ -580,7 +580,7 @@ export class CollectionFS {
   /**
    * Go `Repack`: merge small stored blocks into bigger ones (reference planning rules) and apply
    * the result locally; the next `sync()` sends it as `replaceSegments`. Only stored data is
-   * considered. @returns segments replaced (dryRun: number of planned groups)
+   * considered. @returns distinct segments replaced (dryRun: number of planned groups)
    */
   async repack(options: RepackOptions = {}): Promise<number> {
     const { count, mapping } = await repackTree(this.#tree, this.#tree.root, this.#core.store, options);

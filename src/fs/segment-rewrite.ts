@@ -32,7 +32,8 @@ function storedSegments(tree: FsTree, node: number): RepackSegment[] {
  * Go `ReplaceSegments`: validate the whole map first (nothing changes on error), then give every
  * matching stored segment its new locator and offset. Synchronous, so the tree cannot change
  * between planning and applying.
- * @returns the number of segments changed
+ * @returns the number of distinct segments replaced (Go `len(changed)`: a segment shared by several
+ *   files counts once)
  * @throws KeepError ERR_INVALID_ARGUMENT (reference texts)
  */
 export function replaceTreeSegments(tree: FsTree, map: ReplacementMapInput): number {
@@ -40,11 +41,12 @@ export function replaceTreeSegments(tree: FsTree, map: ReplacementMapInput): num
   const plan = planSegmentReplacement(segs, map);
   if (plan.size === 0) return 0;
   const locators = tree.locators;
-  return tree.mapStoredSegments(tree.root, (loc, off, len) => {
+  tree.mapStoredSegments(tree.root, (loc, off, len) => {
     const r = plan.lookup(locators.text(loc), off, len);
     if (r === undefined) return undefined;
     return [locators.intern(r.locator, r.blockSize), r.offset];
   });
+  return plan.appliedCount;
 }
 
 /**

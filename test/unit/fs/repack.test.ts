@@ -326,6 +326,12 @@ function streamOf(name: string, locs: string[], size: number, prefix: string): s
 const blockTokens = (manifest: string): string[] => manifest.split(/[ \n]/).filter((t) => /^[0-9a-f]{32}\+/.test(t));
 
 describe('CollectionFS.repack()', () => {
+  it('counts distinct replaced segments (a segment shared by two files counts once)', async () => {
+    const store = new MemoryStore();
+    const { locs } = await smallBlocks(store, 11, 100, 'w');
+    const fs = await CollectionFS.load(`${streamOf('.', locs, 100, 'f').slice(0, -1)} 0:100:copy\n`, { store });
+    assert.equal(await fs.repack(), 11);
+  });
   it('merges 40 blocks of 100 B into one block; files read back unchanged', async () => {
     const store = new MemoryStore();
     const { data, locs } = await smallBlocks(store, 40, 100, 'x');
