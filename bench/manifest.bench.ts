@@ -19,45 +19,10 @@ import { portableDataHash } from '../src/manifest/portable-data-hash.js';
 import { signManifest, stripManifestSignatures } from '../src/manifest/signature.js';
 import { validateManifest } from '../src/manifest/validate-manifest.js';
 import { normalizeManifest } from '../src/manifest/normalize.js';
+import { BIG_MANIFEST_BYTES, bigManifest, testLargeManifest } from './_manifests.js';
 
-const BIG_MANIFEST_BYTES = 101_598_890;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIGN_OPTS = { key: 'zfhgfenhffzltr9dixws36j1yhksjoll2grmku38mi7yxd66h5j4q9w4jzanezacp8s6q0ro3hxakfye02152hncy6zml2ed0uc', token: 'v2/zzzzz-gj3su-077z32aux8dg2s1/3kg6k6lzmp9kj5cpkcoxie963cmvjahbt2fod9zru30k1jqdmi', expiry: 0x7fffffff, ttlSeconds: 1209600 };
-
-/** BenchmarkParseManifest's input: built from one shared line tail, copied 2000 times. */
-function bigManifest(): Buffer {
-  let tail = '';
-  for (let b = 0; b < 100; b++) tail += ' d41d8cd98f00b204e9800998ecf8427e+99999';
-  for (let f = 0; f < 2000; f++) tail += ` 1200000:300000:file${f}`;
-  tail += '\n';
-  const tailBytes = Buffer.from(tail, 'latin1');
-  const out = Buffer.allocUnsafe(BIG_MANIFEST_BYTES);
-  let at = 0;
-  for (let s = 0; s < 2000; s++) {
-    at += out.write(`./dir${s}`, at, 'latin1');
-    at += tailBytes.copy(out, at);
-  }
-  if (at !== BIG_MANIFEST_BYTES) throw new Error(`bigmanifest is ${at} bytes, expected ${BIG_MANIFEST_BYTES}`);
-  return out;
-}
-
-/** testLargeManifest(dirs, files, 1, 0): one signed 64 MiB block per file, reversed layout. */
-function manyFilesManifest(dirs: number, files: number): Buffer {
-  const blockSize = 1 << 26;
-  const lines: string[] = [];
-  let blockId = 0;
-  for (let i = 0; i < dirs; i++) {
-    const parts = [`./dir${i}`];
-    for (let j = 0; j < files; j++) {
-      blockId++;
-      const id = blockId.toString(16);
-      parts.push(`${id.padStart(32, '0')}+${blockSize}+A${id.padStart(40, '0')}@${id.padStart(8, '0')}`);
-    }
-    for (let j = 0; j < files; j++) parts.push(`${(files - j - 1) * blockSize}:${blockSize}:dir${j}/file${j}`);
-    lines.push(parts.join(' ') + '\n');
-  }
-  return Buffer.from(lines.join(''), 'latin1');
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -155,7 +120,7 @@ function main(): void {
   const validateT = time(() => validateManifest(big), 1);
   row('validateManifest bigmanifest', ms(validateT), mb(big.length, validateT));
 
-  const many = manyFilesManifest(512, 512);
+  const many = testLargeManifest(512, 512, 1, 0);
   console.log(`many-files manifest: ${many.length} bytes, 262144 files, signed locators`);
   const tokenizeManyT = time(() => countTokens(many));
   row('tokenize many-files', ms(tokenizeManyT), mb(many.length, tokenizeManyT));
