@@ -83,7 +83,11 @@ export class SyncSupport {
     this.#savedPdh = replaceSegments === undefined ? pdh : res.portableDataHash;
   }
 
-  /** Go `updateSignatures`: give every stored segment the signed locator of its block in `manifest`. */
+  /**
+   * Go `updateSignatures`: give every stored segment the signed locator of its block in `manifest`.
+   * When any locator changed, the tracker's check hold is reset (a collection that just got
+   * signatures is checked on its next read, not up to a minute later).
+   */
   updateSignatures(manifest: string | Uint8Array): void {
     const signed = parseSignedLocators(manifest);
     if (signed.size === 0) return;
@@ -100,7 +104,11 @@ export class SyncSupport {
         changed = true;
       }
     }
-    if (changed) this.#core.tree.remapLocators(remap);
+    if (!changed) return;
+    this.#core.tree.remapLocators(remap);
+    // New signatures make the "no signatures, check again in 60 s" hold (and any ttl/100 hold
+    // computed from the old ones) stale: let the next read re-check the whole collection.
+    this.#tracker.resetHold();
   }
 
   async #refreshTask(): Promise<void> {

@@ -332,3 +332,58 @@ describe('CollectionFS signature refresh (TestRefreshSignatures, real clock)', (
     assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
   });
 });
+
+describe('CollectionFS signature refresh (injected clock)', () => {
+  const plain = `. ${FOO} ${BAR} 0:3:foo 3:3:bar\n`;
+  const MIN = 60_000;
+
+  async function setup(manifest: string, clock: () => number): Promise<{ fs: CollectionFS; source: MemoryCollectionSource }> {
+    const store = new MemoryStore();
+    await store.put(Buffer.from('foo'));
+    await store.put(Buffer.from('bar'));
+    const source = new MemoryCollectionSource({ manifestText: plain, key: KEY, token: TOKEN, ttlSeconds: 7200, now: clock });
+    const fs = await CollectionFS.load(manifest, { store, source, now: clock });
+    return { fs, source };
+  }
+  const settle = async (fs: CollectionFS): Promise<void> => {
+    for (let i = 0; i < 100 && fs.signatures.tracker.refreshing; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('an expired signature (by the injected clock) is refreshed synchronously, with expiries from that clock', async () => {
+    let now = T0;
+    const manifest = `. ${signedAt(FOO, T0 + HOUR, 7200)} ${signedAt(BAR, T0 + HOUR, 7200)} 0:3:foo 3:3:bar\n`;
+    const { fs, source } = await setup(manifest, () => now);
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    assert.equal(source.fetchCount, 0, 'an hour left at T0');
+    now = T0 + HOUR + 1000; // expired
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
+    assert.equal(source.fetchCount, 1);
+    const expiries = (await fs.marshalManifest()).split(/[ \n]/).filter((t) => t.includes('+A')).map((t) => signatureExpiry(t));
+    assert.deepEqual(expiries, [Math.floor(now / 1000) + 7200, Math.floor(now / 1000) + 7200]);
+  });
+
+  it('new signatures reset the unsigned-collection hold: the next read checks at once', async () => {
+    let now = T0;
+    const { fs, source } = await setup(plain, () => now);
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo'); // no signatures: hold for 60 s
+    now += 1000;
+    fs.signatures.updateSignatures(`. ${signedAt(FOO, now + 2 * HOUR, 7200)} ${signedAt(BAR, now + 30 * MIN, 7200)} 0:3:foo 3:3:bar\n`);
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar'); // 1/4 of the 2 h TTL left: background refresh
+    await settle(fs);
+    assert.equal(source.fetchCount, 1, 'checked within the old 60 s hold');
+    const expiries = (await fs.marshalManifest()).split(/[ \n]/).filter((t) => t.includes('+A')).map((t) => signatureExpiry(t));
+    assert.deepEqual(expiries, [Math.floor(now / 1000) + 7200, Math.floor(now / 1000) + 7200]);
+  });
+
+  it('unchanged signatures keep the hold', async () => {
+    let now = T0;
+    const manifest = `. ${signedAt(FOO, T0 + 2 * HOUR, 7200)} ${signedAt(BAR, T0 + 30 * MIN, 7200)} 0:3:foo 3:3:bar\n`;
+    const { fs, source } = await setup(manifest, () => now);
+    fs.signatures.tracker.decide(signedAt(FOO, T0 + 2 * HOUR, 7200), () => [signedAt(FOO, T0 + 2 * HOUR, 7200)]); // hold = 2 h / 100
+    now += 1000;
+    fs.signatures.updateSignatures(manifest);
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
+    await settle(fs);
+    assert.equal(source.fetchCount, 0, 'still within the ttl/100 hold');
+  });
+});
