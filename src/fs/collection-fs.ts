@@ -45,7 +45,7 @@ export interface CollectionFSOptions {
   uuid?: string;
   /** mtime (ms) of loaded nodes (default now). */
   modifiedAtMs?: number;
-  /** Clock for signature expiry decisions, ms since the epoch (default `Date.now`). */
+  /** Clock, ms since the epoch, for signature expiry decisions and mtimes (default `Date.now`). */
   now?: () => number;
 }
 
@@ -92,7 +92,9 @@ export class CollectionFS {
     if (!Number.isInteger(blockSize) || blockSize < 2) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: blockSize must be an integer >= 2, got ${blockSize}`);
     const cw = options.concurrentWriters ?? DEFAULT_CONCURRENT_WRITERS;
     if (!Number.isInteger(cw) || cw < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot create CollectionFS: concurrentWriters must be a positive integer, got ${cw}`);
-    const tree = new FsTree(undefined, options.modifiedAtMs ?? Date.now());
+    const clock = options.now ?? Date.now;
+    const tree = new FsTree(undefined, options.modifiedAtMs ?? clock());
+    tree.now = clock;
     if (manifestText.length > 0) {
       // Locator tokens take 35+ bytes, and most manifests have more file than block tokens.
       tree.locators.reserve(Math.min(1 << 22, Math.floor(manifestText.length / 256)));
@@ -151,7 +153,7 @@ export class CollectionFS {
     if (node < 0 && parent === tree.root && base === COLLECTION_RECORD_NAME) node = GETTER;
     if (node === -1) {
       if ((flags & O_CREAT) === 0) throw fsError('ErrNotExist', syscall, userPath);
-      const now = Date.now();
+      const now = this.#tree.now();
       node = tree.newFile(base, (perm | 0o755) & 0o7777, now);
       tree.link(parent, base, node);
       tree.touch(parent, now);
@@ -229,7 +231,7 @@ export class CollectionFS {
     const node = this.#resolve(toByteString(path), 'stat', path);
     if (node === GETTER) {
       const content = await this.#recordContent();
-      return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: content.length, mtimeMs: Date.now(), name: '' });
+      return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: content.length, mtimeMs: this.#tree.now(), name: '' });
     }
     const tree = this.#tree;
     const isDir = tree.isDir(node);
@@ -287,7 +289,7 @@ export class CollectionFS {
         let child = tree.childOf(node, name);
         if (child < 0) {
           if (node === tree.root && name === COLLECTION_RECORD_NAME) throw fsError('ErrExist', 'mkdir', path);
-          child = tree.newDir(name, mode, Date.now());
+          child = tree.newDir(name, mode, this.#tree.now());
           tree.link(node, name, child);
           tree.touch(node);
           first ??= fromByteString(done.join('/'));
@@ -302,7 +304,7 @@ export class CollectionFS {
     const parent = this.#resolve(dir, 'mkdir', path);
     if (base === '' || base === '.' || base === '..') throw fsError('ErrInvalidArgument', 'mkdir', path);
     if (tree.childOf(parent, base) >= 0 || (parent === tree.root && base === COLLECTION_RECORD_NAME)) throw fsError('ErrExist', 'mkdir', path);
-    const now = Date.now();
+    const now = this.#tree.now();
     const node = tree.newDir(base, mode, now);
     tree.link(parent, base, node);
     tree.touch(parent, now);

@@ -163,7 +163,7 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   async stat(): Promise<CollectionStats> {
     this.#check('fstat');
     const t = this.#target;
-    if (t.kind === 'getter') return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: t.content.length, mtimeMs: Date.now(), name: '' });
+    if (t.kind === 'getter') return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: t.content.length, mtimeMs: this.#core.tree.now(), name: '' });
     const tree = this.#core.tree;
     const isDir = tree.isDir(t.node);
     return new CollectionStats({

@@ -46,6 +46,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #pLen = new Uint32Array(64);
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
+  /** Clock for mtimes, ms since the epoch (CollectionFSOptions.now). */
+  now: () => number = Date.now;
 
   constructor(locators: ByteLocatorTable = new ByteLocatorTable(), mtimeMs: number = Date.now()) {
     this.locators = locators;
@@ -132,7 +134,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return m === undefined || Number.isNaN(m) ? this.loadMtimeMs : m;
   }
 
-  touch(node: number, mtimeMs: number = Date.now()): void {
+  touch(node: number, mtimeMs: number = this.now()): void {
     this.#setMtime(node, mtimeMs);
   }
 

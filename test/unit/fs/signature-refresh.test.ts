@@ -272,7 +272,7 @@ describe('signature refresh through a CollectionSource (TestRefreshSignatures)',
   });
 });
 
-describe('CollectionFS signature refresh (TestRefreshSignatures, real clock)', () => {
+describe('CollectionFS signature refresh (TestRefreshSignatures, real clock, sync path)', () => {
   const plain = `. ${FOO} ${BAR} 0:3:foo 3:3:bar\n`;
   const signedText = (expirySeconds: number): string =>
     Buffer.from(signManifest(plain, { key: KEY, token: TOKEN, expiry: expirySeconds, ttlSeconds: 7200 })).toString('utf8');
@@ -301,19 +301,6 @@ describe('CollectionFS signature refresh (TestRefreshSignatures, real clock)', (
     for (const e of after) assert.ok(e > nowS + 3600, `expiry ${e} refreshed`);
     assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
     assert.equal(source.fetchCount, 1, 'fresh signatures need no further refresh');
-  });
-
-  it('a 2-minute expiry with a guessed TTL of 1 h is refreshed in the background', async () => {
-    const nowS = Math.floor(Date.now() / 1000);
-    const { fs, source } = await setup(nowS + 3600);
-    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
-    assert.equal(source.fetchCount, 0, 'plenty of time left');
-    fs.signatures.updateSignatures(signedText(nowS + 120));
-    fs.signatures.tracker.resetHold();
-    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
-    for (let i = 0; i < 400 && (source.fetchCount === 0 || fs.signatures.tracker.refreshing); i++) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(source.fetchCount, 1);
-    for (const e of expiries(await fs.marshalManifest())) assert.ok(e > nowS + 3600, `expiry ${e} refreshed`);
   });
 
   it('a failed synchronous refresh does not fail the read', async () => {
@@ -360,6 +347,32 @@ describe('CollectionFS signature refresh (injected clock)', () => {
     assert.equal(source.fetchCount, 1);
     const expiries = (await fs.marshalManifest()).split(/[ \n]/).filter((t) => t.includes('+A')).map((t) => signatureExpiry(t));
     assert.deepEqual(expiries, [Math.floor(now / 1000) + 7200, Math.floor(now / 1000) + 7200]);
+  });
+
+  it('a 2-minute expiry with a guessed TTL of 1 h is refreshed in the background', async () => {
+    let now = T0;
+    const { fs, source } = await setup(`. ${signedAt(FOO, T0 + HOUR, 7200)} ${signedAt(BAR, T0 + HOUR, 7200)} 0:3:foo 3:3:bar\n`, () => now);
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    assert.equal(source.fetchCount, 0, 'plenty of time left');
+    assert.equal(fs.signatures.tracker.guessedTtlMs, HOUR);
+    now = T0 + HOUR - 2 * MIN;
+    assert.equal(await fs.readFile('bar', 'utf8'), 'bar');
+    await settle(fs);
+    assert.equal(source.fetchCount, 1);
+    const expiries = (await fs.marshalManifest()).split(/[ \n]/).filter((t) => t.includes('+A')).map((t) => signatureExpiry(t));
+    assert.deepEqual(expiries, [Math.floor(now / 1000) + 7200, Math.floor(now / 1000) + 7200]);
+  });
+
+  it('the clock also gives the mtimes of loaded and created nodes', async () => {
+    let now = T0;
+    const { fs } = await setup(plain, () => now);
+    assert.equal((await fs.stat('foo')).mtimeMs, T0);
+    now = T0 + HOUR;
+    await fs.writeFile('new', 'x');
+    await fs.mkdir('d');
+    assert.equal((await fs.stat('new')).mtimeMs, T0 + HOUR);
+    assert.equal((await fs.stat('d')).mtimeMs, T0 + HOUR);
+    assert.equal((await fs.stat('.')).mtimeMs, T0 + HOUR);
   });
 
   it('new signatures reset the unsigned-collection hold: the next read checks at once', async () => {
