@@ -42,7 +42,9 @@ export type KeepErrorCode =
   | 'EBADF'
   | 'EROFS'
   | 'ENOTSUP'
-  | 'EIO';
+  | 'EIO'
+  // sync: the stored collection changed since this filesystem loaded/saved it
+  | 'ERR_CONFLICT';
 
 const BRAND = Symbol.for('keepfs.KeepError');
 

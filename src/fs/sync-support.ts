@@ -1,4 +1,5 @@
 import { KeepError } from '../errors.js';
+import { Mutex } from '../util/mutex.js';
 import { stripAllHints } from '../manifest/locator.js';
 import { portableDataHash } from '../manifest/portable-data-hash.js';
 import { writeManifest } from '../manifest/write-manifest.js';
@@ -24,6 +25,10 @@ export class SyncSupport {
   readonly #source: CollectionSource | undefined;
   readonly #tracker: SignatureTracker;
   #savedPdh: string | undefined;
+  /** PDH of the server's version this fs last loaded or saved (conflict check of `sync()`). */
+  #basePdh: string | undefined;
+  /** One sync at a time: a second sync must see the first one's save as its own. */
+  readonly #syncLock = new Mutex();
   #pendingRepack: ReadonlyMap<string, BlockSegment> = new Map();
   /** Errors of background refreshes (reported, never thrown into reads). */
   readonly backgroundErrors: unknown[] = [];
@@ -40,10 +45,14 @@ export class SyncSupport {
     return this.#tracker;
   }
 
-  /** Remember the PDH of the loaded tree as marshalled (Go `savedPDH`); only with a source. */
-  markLoaded(_text: Uint8Array | string): void {
+  /**
+   * Remember the PDH of the loaded tree as marshalled (Go `savedPDH`) and the PDH of the loaded
+   * text itself (the server version `sync()` expects to replace); only with a source.
+   */
+  markLoaded(text: Uint8Array | string): void {
     if (this.#source === undefined) return;
     this.#savedPdh = portableDataHash(writeManifest(this.#core.tree, '.'));
+    this.#basePdh = portableDataHash(text);
   }
 
   /** Merge repack results into the pending `replaceSegments` map sent by the next sync. */
@@ -58,27 +67,38 @@ export class SyncSupport {
 
   /**
    * Save the collection through the source: marshal (uploading buffered data), skip when the PDH
-   * equals the last saved/loaded one and no repack results are pending, else `save` and apply the
-   * signatures of the stored version. Without a source only the upload happens.
-   * @throws the upload error, or the source's error (`sync failed: …`)
+   * equals the last saved/loaded one and no repack results are pending; else `fetch` the current
+   * version first and refuse to overwrite it when its PDH is not the one this fs loaded or last
+   * saved (someone else changed it), then `save` and apply the signatures of the stored version.
+   * Syncs of one fs run one at a time. Without a source only the upload happens.
+   * @throws the upload error; KeepError ERR_CONFLICT (`sync failed: collection changed on the
+   *   server since it was loaded`; nothing is saved, local data and pending repack results are
+   *   kept); or the source's error (`sync failed: …`)
    */
   async sync(options: { signal?: AbortSignal } = {}): Promise<void> {
     const text = await this.#core.marshal('.');
     const source = this.#source;
     if (source === undefined) return;
+    await this.#syncLock.runExclusive(() => this.#save(source, text, options), options.signal);
+  }
+
+  async #save(source: CollectionSource, text: Uint8Array, options: { signal?: AbortSignal }): Promise<void> {
+    const signal = options.signal !== undefined ? { signal: options.signal } : {};
     const pdh = portableDataHash(text);
     if (pdh === this.#savedPdh && this.#pendingRepack.size === 0) return;
     const replaceSegments = this.#pendingRepack.size > 0 ? toReplaceSegmentsRecord(this.#pendingRepack) : undefined;
     let res;
     try {
-      res = await source.save(Buffer.from(text).toString('utf8'), {
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        ...(replaceSegments !== undefined ? { replaceSegments } : {}),
-      });
+      if (this.#basePdh !== undefined && (await source.fetch(signal)).portableDataHash !== this.#basePdh) {
+        throw new KeepError('ERR_CONFLICT', 'sync failed: collection changed on the server since it was loaded');
+      }
+      res = await source.save(Buffer.from(text).toString('utf8'), { ...signal, ...(replaceSegments !== undefined ? { replaceSegments } : {}) });
     } catch (err) {
+      if (err instanceof KeepError && err.code === 'ERR_CONFLICT') throw err;
       throw new KeepError(err instanceof KeepError ? err.code : 'ERR_REMOTE', `sync failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     this.#pendingRepack = new Map();
+    this.#basePdh = res.portableDataHash;
     this.updateSignatures(res.manifestText);
     this.#savedPdh = replaceSegments === undefined ? pdh : res.portableDataHash;
   }

@@ -43,6 +43,8 @@ export const KEEP_HTTP_STATUS: Readonly<Record<KeepErrorCode, number>> = {
   EROFS: 403,
   ENOTSUP: 501,
   EIO: 500,
+  // CollectionFS.sync(): the collection changed on the server since it was loaded
+  ERR_CONFLICT: 409,
 };
 
 /**

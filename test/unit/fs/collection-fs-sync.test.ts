@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { MemoryStore } from '../../../src/blocks/memory-store.js';
-import { isKeepError } from '../../../src/errors.js';
+import { isKeepError, KeepError } from '../../../src/errors.js';
 import { signatureExpiry, signManifest } from '../../../src/manifest/signature.js';
 import { CollectionFS } from '../../../src/fs/collection-fs.js';
 import { MemoryCollectionSource } from '../../../src/fs/collection-source.js';
+import { httpErrorFor } from '../../../src/server/errors.js';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop';
 const TOKEN = '3kg6k6lzmp9kj5cpkcoxie963cmvjahbt2fod9zru30k1jqdmi';
@@ -107,5 +108,76 @@ describe('CollectionFS sync and signatures', () => {
     assert.equal(await fs.readFile('a', 'utf8'), 'aaaa');
     await assert.rejects(fs.replaceSegments({ [`${md5('bbbb')}+4 0 4`]: `${target} 6 4` }), /invalid replacement: offset 6 \+ length 4 > block size 8/);
     assert.equal(await fs.replaceSegments({ [`${md5('zzzz')}+4 0 4`]: `${target} 0 4` }), false);
+  });
+});
+
+describe('CollectionFS sync conflict check (no lost updates)', () => {
+  const CONFLICT = 'sync failed: collection changed on the server since it was loaded';
+  const isConflict = (e: unknown): boolean => isKeepError(e) && e.code === 'ERR_CONFLICT' && (e as Error).message === CONFLICT;
+
+  async function loaded(): Promise<{ fs: CollectionFS; source: MemoryCollectionSource; store: MemoryStore }> {
+    const store = new MemoryStore();
+    await store.put(Buffer.from('foo'));
+    const source = new MemoryCollectionSource({ manifestText: `. ${md5('foo')}+3 0:3:foo\n`, key: KEY, token: TOKEN, ttlSeconds: 3600 });
+    const fs = await CollectionFS.load((await source.fetch()).manifestText, { store, source });
+    return { fs, source, store };
+  }
+
+  it('refuses to overwrite a version changed by another writer, keeping all local data', async () => {
+    const { fs, source } = await loaded();
+    const theirs = `. ${md5('other')}+5 0:5:other\n`;
+    source.setManifest(theirs);
+    await fs.writeFile('mine', 'mine');
+    await assert.rejects(fs.sync(), isConflict);
+    assert.equal(source.saveCount, 0);
+    assert.equal(source.manifestText, theirs, 'the other version is untouched');
+    assert.equal(await fs.readFile('mine', 'utf8'), 'mine');
+    assert.equal(await fs.readFile('foo', 'utf8'), 'foo');
+    await assert.rejects(fs.sync(), isConflict, 'still in conflict on retry');
+    assert.equal(source.saveCount, 0);
+  });
+
+  it('a change back to the loaded version is no conflict', async () => {
+    const { fs, source } = await loaded();
+    const original = source.manifestText;
+    source.setManifest(`. ${md5('other')}+5 0:5:other\n`);
+    source.setManifest(original);
+    await fs.writeFile('mine', 'mine');
+    await fs.sync();
+    assert.equal(source.saveCount, 1);
+    assert.match(source.manifestText, / 0:3:foo 3:4:mine\n$/);
+  });
+
+  it('its own saves move the base: repeated and concurrent syncs do not conflict', async () => {
+    const { fs, source } = await loaded();
+    await fs.writeFile('a', 'a');
+    await fs.sync();
+    await fs.writeFile('b', 'b');
+    await fs.sync();
+    assert.equal(source.saveCount, 2);
+    await fs.writeFile('c', 'c');
+    const first = fs.sync();
+    await fs.writeFile('d', 'd');
+    await Promise.all([first, fs.sync()]);
+    assert.ok(source.saveCount >= 3, 'the concurrent pair saved (the second may find nothing new)');
+    assert.match(source.manifestText, / 0:1:a 1:1:b 2:1:c 3:1:d 4:3:foo\n$/);
+    assert.equal(source.fetchCount, 1 + source.saveCount, 'one load fetch, then one check per save');
+    source.setManifest(`. ${md5('x')}+1 0:1:x\n`);
+    await fs.writeFile('e', 'e');
+    await assert.rejects(fs.sync(), isConflict, 'a change after our last save is still detected');
+  });
+
+  it('a failed check fetch fails the sync without saving', async () => {
+    const { fs, source } = await loaded();
+    await fs.writeFile('mine', 'mine');
+    source.failNext('fetch');
+    await assert.rejects(fs.sync(), (e: unknown) => isKeepError(e) && e.code === 'ERR_REMOTE' && /^sync failed: /.test((e as Error).message));
+    assert.equal(source.saveCount, 0);
+    await fs.sync();
+    assert.equal(source.saveCount, 1);
+  });
+
+  it('ERR_CONFLICT maps to HTTP 409', () => {
+    assert.equal(httpErrorFor(new KeepError('ERR_CONFLICT', CONFLICT)).status, 409);
   });
 });
