@@ -32,9 +32,11 @@ export class ByteLocatorTable implements LocatorIds {
 
   internBytes(bytes: Uint8Array, start: number, end: number, blockSize: number): number {
     const len = end - start;
-    const last = this.#lastId;
-    if (last >= 0 && this.#len[last] === len && this.#equals(last, bytes, start, len)) return last;
     const h = hashBytes(bytes, start, len);
+    // Repeats of the previous locator are common; the stored hash rules most others out without
+    // a byte comparison (all-distinct signed locators share a length and would compare ~40 bytes).
+    const last = this.#lastId;
+    if (last >= 0 && this.#hashes[last] === h && this.#len[last] === len && this.#equals(last, bytes, start, len)) return last;
     let slot = h & this.#mask;
     for (;;) {
       const v = this.#table[slot] ?? EMPTY;
@@ -99,12 +101,12 @@ export class ByteLocatorTable implements LocatorIds {
     if (this.#arenaLen + len > this.#arena.length) {
       let cap = this.#arena.length * 2;
       while (cap < this.#arenaLen + len) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.#arena.subarray(0, this.#arenaLen));
-      this.#arena = next;
-      this.#arenaView = Buffer.from(next.buffer, 0, next.length);
+      this.#resizeArena(cap);
     }
-    this.#arena.set(bytes.subarray(start, start + len), this.#arenaLen);
+    const arena = this.#arena;
+    const at = this.#arenaLen;
+    if (len <= 128) for (let i = 0; i < len; i++) arena[at + i] = bytes[start + i] ?? 0;
+    else arena.set(bytes.subarray(start, start + len), at);
     this.#start[id] = this.#arenaLen;
     this.#len[id] = len;
     this.#size[id] = blockSize;
@@ -113,19 +115,24 @@ export class ByteLocatorTable implements LocatorIds {
     return id;
   }
 
-  /** Pre-size for about `n` locators (saves rehashing while a large manifest loads). */
-  reserve(n: number): void {
+  /**
+   * Pre-size for about `n` locators and `arenaBytes` bytes of locator text (saves rehashing and
+   * arena copies while a large manifest loads; {@link compact} trims what stays unused).
+   */
+  reserve(n: number, arenaBytes = 0): void {
     let cap = this.#table.length;
     while (cap < n * 2) cap *= 2;
-    if (cap > this.#table.length) {
-      this.#table = new Int32Array(cap / 2);
-      this.#rehash();
-    }
+    if (cap > this.#table.length) this.#rebuild(cap);
+    if (n > this.#start.length) this.#resizeIds(n);
+    if (arenaBytes > this.#arena.length) this.#resizeArena(arenaBytes);
   }
 
-  /** Shrink the arena and id arrays to their used length. */
+  /** Shrink the arena, id arrays and hash table when over a quarter (table: 3/4) is unused. */
   compact(): void {
     const n = Math.max(16, this.#count);
+    let cap = 2048;
+    while (cap < n * 2) cap *= 2;
+    if (cap * 4 <= this.#table.length) this.#rebuild(cap);
     if (this.#arenaLen * 4 < this.#arena.length * 3) {
       this.#arena = this.#arena.slice(0, Math.max(1024, this.#arenaLen));
       this.#arenaView = Buffer.from(this.#arena.buffer, 0, this.#arena.length);
@@ -137,8 +144,18 @@ export class ByteLocatorTable implements LocatorIds {
     this.#hashes = this.#hashes.slice(0, n);
   }
 
+  #resizeArena(cap: number): void {
+    const next = new Uint8Array(cap);
+    next.set(this.#arena.subarray(0, this.#arenaLen));
+    this.#arena = next;
+    this.#arenaView = Buffer.from(next.buffer, 0, next.length);
+  }
+
   #growIds(): void {
-    const n = this.#start.length * 2;
+    this.#resizeIds(this.#start.length * 2);
+  }
+
+  #resizeIds(n: number): void {
     const s = new Float64Array(n);
     s.set(this.#start);
     this.#start = s;
@@ -154,7 +171,11 @@ export class ByteLocatorTable implements LocatorIds {
   }
 
   #rehash(): void {
-    const cap = this.#table.length * 2;
+    this.#rebuild(this.#table.length * 2);
+  }
+
+  /** Re-insert every id into a table of `cap` (a power of two) slots. */
+  #rebuild(cap: number): void {
     const table = new Int32Array(cap);
     const mask = cap - 1;
     for (let id = 0; id < this.#count; id++) {

@@ -49,6 +49,10 @@ export interface CollectionFSOptions {
   now?: () => number;
 }
 
+/** Load pre-sizing: manifest bytes per locator / per stored segment (see `load`). */
+const LOAD_BYTES_PER_LOCATOR = 96;
+const LOAD_BYTES_PER_SEGMENT = 6;
+
 type OpenFlags = string | number;
 interface RmOptions {
   recursive?: boolean;
@@ -96,8 +100,12 @@ export class CollectionFS {
     const tree = new FsTree(undefined, options.modifiedAtMs ?? clock());
     tree.now = clock;
     if (manifestText.length > 0) {
-      // Locator tokens take 35+ bytes, and most manifests have more file than block tokens.
-      tree.locators.reserve(Math.min(1 << 22, Math.floor(manifestText.length / 256)));
+      // Pre-size from the text length (compact() trims the unused rest): a signed locator token
+      // takes about 93 bytes, so locator-heavy manifests have up to length/96 locators, whose
+      // text is part of the manifest's; a segment needs at least `p:l:n ` (6 bytes).
+      const len = manifestText.length;
+      tree.locators.reserve(Math.min(1 << 22, Math.floor(len / LOAD_BYTES_PER_LOCATOR)), len);
+      tree.reserveSegments(Math.min(1 << 26, Math.floor(len / LOAD_BYTES_PER_SEGMENT)));
       loadManifest(manifestText, tree);
       tree.compact();
     }

@@ -339,8 +339,16 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#tail[file] = p;
   }
 
+  /** Pre-size the loaded-segment pool for about `n` segments ({@link compact} trims the rest). */
+  reserveSegments(n: number): void {
+    if (n > this.#pLoc.length) this.#resizePool(n);
+  }
+
   #growPool(): void {
-    const n = this.#pLoc.length * 2;
+    this.#resizePool(this.#pLoc.length * 2);
+  }
+
+  #resizePool(n: number): void {
     const a = new Int32Array(n);
     a.set(this.#pLoc);
     this.#pLoc = a;

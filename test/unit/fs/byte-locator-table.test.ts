@@ -48,4 +48,33 @@ describe('ByteLocatorTable', () => {
     assert.notEqual(b, a);
     assert.equal(t.text(b), loc(2));
   });
+
+  it('reserve(n, arenaBytes) then compact(): ids, texts and sizes survive, and interning goes on', () => {
+    const t = new ByteLocatorTable();
+    t.reserve(100_000, 10_000_000);
+    const long = (i: number): string => loc(i, `+A${'f'.repeat(150)}${i}@12345678`); // > 128 bytes: copied with set()
+    const ids: number[] = [];
+    for (let i = 0; i < 300; i++) ids.push(t.intern(i % 2 === 0 ? loc(i) : long(i), i));
+    t.compact();
+    for (let i = 0; i < 300; i++) {
+      const text = i % 2 === 0 ? loc(i) : long(i);
+      const bytes = Buffer.from(` ${text} `, 'latin1');
+      assert.equal(t.internBytes(bytes, 1, 1 + text.length, i), ids[i]);
+      assert.equal(t.text(ids[i] as number), text);
+      assert.equal(t.size(ids[i] as number), i);
+    }
+    const next = t.intern(loc(1000), 1000);
+    assert.equal(next, 300);
+    assert.equal(t.intern(loc(1000), 1000), next, 'a repeat of the last locator');
+    assert.equal(t.count, 301);
+  });
+
+  it('a locator equal in length to the last one but different gets its own id', () => {
+    const t = new ByteLocatorTable();
+    const a = t.intern(loc(1, '+Aaaaa@12345678'), 1);
+    const b = t.intern(loc(1, '+Aaaab@12345678'), 1);
+    assert.notEqual(a, b);
+    assert.equal(t.intern(loc(1, '+Aaaab@12345678'), 1), b);
+    assert.equal(t.intern(loc(1, '+Aaaaa@12345678'), 1), a);
+  });
 });
