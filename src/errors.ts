@@ -32,7 +32,7 @@ export type KeepErrorCode =
   | 'ERR_PERMISSION_DENIED'
   | 'ERR_TIMEOUT'
   | 'ERR_REMOTE'
-  // fs layer (Node-style codes, see docs/collection-fs.md)
+  // fs layer (Node-style codes, see README.md, collection filesystem errors)
   | 'ENOENT'
   | 'EEXIST'
   | 'ENOTDIR'

@@ -31,7 +31,7 @@ interface SentinelInfo {
   readonly description: string;
 }
 
-/** One code per Go sentinel (the table in docs/collection-fs.md). */
+/** One code per Go sentinel (the table in README.md, "Errors" under the collection filesystem). */
 export const GO_SENTINELS: Readonly<Record<GoSentinel, SentinelInfo>> = {
   ErrNotExist: { code: 'ENOENT', text: 'file does not exist', description: 'no such file or directory' },
   ErrExist: { code: 'EEXIST', text: 'file already exists', description: 'file already exists' },
