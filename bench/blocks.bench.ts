@@ -23,6 +23,7 @@ import { DirectoryStore } from '../src/blocks/directory-store.js';
 import { KeepClient } from '../src/blocks/keep-client.js';
 import { ReadCache } from '../src/blocks/read-cache.js';
 import { startKeepServer } from '../src/server/keep/keep-server.js';
+import { parseSize, pooled } from './_util.js';
 
 const MiB = 1 << 20;
 const BLOCK = 64 * MiB;
@@ -31,27 +32,10 @@ const PUT_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_PUT_IN_FLIGHT'] ?? availa
 const GET_IN_FLIGHT = Number(process.env['KEEPFS_BENCH_GET_IN_FLIGHT'] ?? availableParallelism());
 const RANGED_SECONDS = 3;
 
-function parseSize(arg: string | undefined): number {
-  if (arg === undefined) return 2048 * MiB;
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(arg);
-  if (!m) throw new Error(`Cannot parse size "${arg}" (use e.g. 2G, 512M)`);
-  const unit = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[(m[2] ?? '').toUpperCase()] ?? 1;
-  return Math.round(Number(m[1]) * unit);
-}
 
 const fmtRate = (bytes: number, ms: number): string => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
 const ratio = (x: number, base: number): string => `${(x / base).toFixed(2)}×`;
 
-/** Run `fn` over `items` with at most `n` in flight. */
-async function pooled<T>(items: readonly T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  }));
-}
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
@@ -191,7 +175,7 @@ async function alternate(rounds: number, baseline: (round: number) => Promise<vo
 }
 
 async function main(): Promise<void> {
-  const total = parseSize(process.argv[2]);
+  const total = parseSize(process.argv[2], 2048 * MiB);
   const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 4);
   const count = Math.ceil(total / BLOCK);
   process.stdout.write(`blocks benchmark: ${(total / MiB).toFixed(0)} MiB as ${count} block(s) of up to 64 MiB, ${PUT_IN_FLIGHT} puts / ${GET_IN_FLIGHT} gets in flight, best of ${rounds} ABBA rounds\n`);

@@ -19,27 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { DirectoryStore } from '../src/blocks/directory-store.js';
 import { KeepClient } from '../src/blocks/keep-client.js';
 import { startKeepServer } from '../src/server/keep/keep-server.js';
+import { parseSize, pooled } from './_util.js';
 
 const MiB = 1 << 20;
 const BLOCK = 64 * MiB;
 const IN_FLIGHT = Number(process.env['KEEPFS_BENCH_IN_FLIGHT'] ?? availableParallelism());
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-function parseSize(arg: string | undefined): number {
-  const m = /^(\d+)([MG])$/i.exec(arg ?? '1G');
-  if (!m) throw new Error(`Cannot parse size "${arg}" (use e.g. 1G, 512M)`);
-  return Number(m[1]) * (m[2]?.toUpperCase() === 'G' ? 1024 * MiB : MiB);
-}
 
-async function pooled<T>(items: readonly T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  }));
-}
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   spawnSync('sync');
@@ -71,7 +58,7 @@ async function childKeepstore(dir: string): Promise<{ url: string; child: ChildP
 }
 
 async function main(): Promise<void> {
-  const total = parseSize(process.argv[2]);
+  const total = parseSize(process.argv[2], 1024 * MiB);
   const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 2);
   const count = Math.ceil(total / BLOCK);
   process.stdout.write(`keep benchmark: ${count} block(s) of 64 MiB, ${IN_FLIGHT} in flight, best of ${rounds} ABBA rounds\n`);

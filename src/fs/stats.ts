@@ -1,10 +1,29 @@
 import { constants } from 'node:fs';
 
+/** Collections hold only files and directories: every special-file predicate is false. */
+abstract class RegularOrDirectory {
+  isSymbolicLink(): boolean {
+    return false;
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
+}
+
 /**
  * Node-like `Stats` of a collection node. A directory's `size` is its number of entries (as in
  * the Go SDK); a file's is its length in bytes.
  */
-export class CollectionStats {
+export class CollectionStats extends RegularOrDirectory {
   readonly dev = 0;
   readonly ino: number;
   readonly mode: number;
@@ -23,6 +42,7 @@ export class CollectionStats {
   readonly name: string;
 
   constructor(init: { ino: number; isDir: boolean; perm: number; size: number; mtimeMs: number; name: string }) {
+    super();
     this.ino = init.ino;
     this.mode = (init.isDir ? constants.S_IFDIR : constants.S_IFREG) | (init.perm & 0o7777);
     this.size = init.size;
@@ -52,30 +72,17 @@ export class CollectionStats {
   isDirectory(): boolean {
     return (this.mode & constants.S_IFMT) === constants.S_IFDIR;
   }
-  isSymbolicLink(): boolean {
-    return false;
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
-  }
 }
 
 /** A directory entry as returned by `readdir(path, { withFileTypes: true })`. */
-export class CollectionDirent {
+export class CollectionDirent extends RegularOrDirectory {
   constructor(
     readonly name: string,
     readonly parentPath: string,
     readonly isDir: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Node 20 alias of `parentPath`. */
   get path(): string {
@@ -86,20 +93,5 @@ export class CollectionDirent {
   }
   isDirectory(): boolean {
     return this.isDir;
-  }
-  isSymbolicLink(): boolean {
-    return false;
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
   }
 }

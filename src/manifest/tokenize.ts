@@ -127,21 +127,6 @@ export function exactDecimal(bytes: Uint8Array, start: number, end: number): big
 
 /** Go `strconv.ParseInt(s, 10, 32)` restricted to results >= 0; -1 when rejected. */
 export function parseLocatorSize(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  let negative = false;
-  const first = bytes[i];
-  if (first === PLUS || first === MINUS) {
-    negative = first === MINUS;
-    i++;
-  }
-  if (i >= end) return -1;
-  let value = 0;
-  for (; i < end; i++) {
-    const d = bytes[i]! - DIGIT0;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-    if (value > INT32_MAX + 1) return -1;
-  }
-  if (negative) return value === 0 ? 0 : -1;
+  const value = parseNonNegative64(bytes, start, end);
   return value > INT32_MAX ? -1 : value;
 }
