@@ -18,11 +18,8 @@ export class ByteLocatorTable implements LocatorIds {
   #size = new Float64Array(INITIAL_IDS);
   #hashes = new Int32Array(INITIAL_IDS);
   #count = 0;
-  /**
-   * Slot `s` is the pair `[2s] = id + 1` (0 = empty), `[2s + 1]` = that id's hash: a probe reads
-   * one cache line instead of the table and then `#hashes[id]` somewhere else.
-   */
-  #table = new Int32Array(2 * 2048);
+  /** Slot → id + 1 (0 = empty). */
+  #table = new Int32Array(2048);
   #mask = 2047;
   readonly #strings: Array<string | undefined> = [];
   #lastId = -1;
@@ -40,24 +37,19 @@ export class ByteLocatorTable implements LocatorIds {
     // a byte comparison (all-distinct signed locators share a length and would compare ~40 bytes).
     const last = this.#lastId;
     if (last >= 0 && this.#hashes[last] === h && this.#len[last] === len && this.#equals(last, bytes, start, len)) return last;
-    const table = this.#table;
-    const mask = this.#mask;
-    let slot = h & mask;
+    let slot = h & this.#mask;
     for (;;) {
-      const v = table[2 * slot]!;
+      const v = this.#table[slot] ?? EMPTY;
       if (v === EMPTY) break;
-      if (table[2 * slot + 1] === h) {
-        const id = v - 1;
-        if (this.#len[id] === len && this.#equals(id, bytes, start, len)) {
-          this.#lastId = id;
-          return id;
-        }
+      const id = v - 1;
+      if (this.#hashes[id] === h && this.#len[id] === len && this.#equals(id, bytes, start, len)) {
+        this.#lastId = id;
+        return id;
       }
-      slot = (slot + 1) & mask;
+      slot = (slot + 1) & this.#mask;
     }
     const id = this.#add(bytes, start, len, blockSize, h);
-    table[2 * slot] = id + 1;
-    table[2 * slot + 1] = h;
+    this.#table[slot] = id + 1;
     if (this.#count * 2 > this.#mask) this.#rehash();
     this.#lastId = id;
     return id;
@@ -126,9 +118,9 @@ export class ByteLocatorTable implements LocatorIds {
    * arena copies while a large manifest loads; {@link compact} trims what stays unused).
    */
   reserve(n: number, arenaBytes = 0): void {
-    let cap = this.#mask + 1;
+    let cap = this.#table.length;
     while (cap < n * 2) cap *= 2;
-    if (cap > this.#mask + 1) this.#rebuild(cap);
+    if (cap > this.#table.length) this.#rebuild(cap);
     if (n > this.#start.length) this.#resizeIds(n);
     if (arenaBytes > this.#arena.length) this.#resizeArena(arenaBytes);
   }
@@ -138,7 +130,7 @@ export class ByteLocatorTable implements LocatorIds {
     const n = Math.max(16, this.#count);
     let cap = 2048;
     while (cap < n * 2) cap *= 2;
-    if (cap * 4 <= this.#mask + 1) this.#rebuild(cap);
+    if (cap * 4 <= this.#table.length) this.#rebuild(cap);
     if (this.#arenaLen * 4 < this.#arena.length * 3) {
       this.#arena = this.#arena.slice(0, Math.max(1024, this.#arenaLen));
       this.#arenaView = Buffer.from(this.#arena.buffer, 0, this.#arena.length);
@@ -177,19 +169,17 @@ export class ByteLocatorTable implements LocatorIds {
   }
 
   #rehash(): void {
-    this.#rebuild((this.#mask + 1) * 2);
+    this.#rebuild(this.#table.length * 2);
   }
 
   /** Re-insert every id into a table of `cap` (a power of two) slots. */
   #rebuild(cap: number): void {
-    const table = new Int32Array(2 * cap);
+    const table = new Int32Array(cap);
     const mask = cap - 1;
     for (let id = 0; id < this.#count; id++) {
-      const h = this.#hashes[id]!;
-      let slot = h & mask;
-      while (table[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[2 * slot] = id + 1;
-      table[2 * slot + 1] = h;
+      let slot = (this.#hashes[id] ?? 0) & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
     }
     this.#table = table;
     this.#mask = mask;
@@ -199,9 +189,8 @@ export class ByteLocatorTable implements LocatorIds {
 /** FNV-1a over the first 40 and last 16 bytes plus the length (locators differ early or late). */
 function hashBytes(bytes: Uint8Array, start: number, len: number): number {
   let h = 0x811c9dc5 ^ len;
-  const head = start + (len < 40 ? len : 40);
-  const end = start + len;
-  for (let i = start; i < head; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  for (let i = Math.max(head, end - 16); i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  const head = Math.min(len, 40);
+  for (let i = 0; i < head; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
+  for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
   return h & 0x7fffffff;
 }
