@@ -1,4 +1,5 @@
 import type { LocatorIds } from '../manifest/tree.js';
+import { resized } from '../util/typed-array.js';
 
 const EMPTY = 0;
 const INITIAL_IDS = 1024;
@@ -154,18 +155,10 @@ export class ByteLocatorTable implements LocatorIds {
   }
 
   #resizeIds(n: number): void {
-    const s = new Float64Array(n);
-    s.set(this.#start);
-    this.#start = s;
-    const l = new Uint32Array(n);
-    l.set(this.#len);
-    this.#len = l;
-    const z = new Float64Array(n);
-    z.set(this.#size);
-    this.#size = z;
-    const h = new Int32Array(n);
-    h.set(this.#hashes);
-    this.#hashes = h;
+    this.#start = resized(this.#start, n);
+    this.#len = resized(this.#len, n);
+    this.#size = resized(this.#size, n);
+    this.#hashes = resized(this.#hashes, n);
   }
 
   #rehash(): void {

@@ -2,6 +2,7 @@ import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
 import { ChildIndex } from './child-index.js';
 import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
+import { resized } from '../util/typed-array.js';
 
 const KIND_DIR = 1;
 const KIND_FILE = 2;
@@ -96,17 +97,12 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   #resize(n: number): void {
-    const g = <T extends Uint8Array | Int32Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a.subarray(0, Math.min(a.length, n)) as never);
-      return b;
-    };
-    this.#kind = g(this.#kind, (k) => new Uint8Array(k));
-    this.#parent = g(this.#parent, (k) => new Int32Array(k));
-    this.#mode = g(this.#mode, (k) => new Uint16Array(k));
-    this.#head = g(this.#head, (k) => new Int32Array(k));
-    this.#tail = g(this.#tail, (k) => new Int32Array(k));
-    if (this.#mtimes !== undefined) this.#mtimes = g(this.#mtimes, (k) => new Float64Array(k).fill(Number.NaN));
+    this.#kind = resized(this.#kind, n);
+    this.#parent = resized(this.#parent, n);
+    this.#mode = resized(this.#mode, n);
+    this.#head = resized(this.#head, n);
+    this.#tail = resized(this.#tail, n);
+    if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
   }
 
   isDir(node: number): boolean {
@@ -349,15 +345,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   #resizePool(n: number): void {
-    const a = new Int32Array(n);
-    a.set(this.#pLoc);
-    this.#pLoc = a;
-    const b = new Uint32Array(n);
-    b.set(this.#pOff);
-    this.#pOff = b;
-    const c = new Uint32Array(n);
-    c.set(this.#pLen);
-    this.#pLen = c;
+    this.#pLoc = resized(this.#pLoc, n);
+    this.#pOff = resized(this.#pOff, n);
+    this.#pLen = resized(this.#pLen, n);
   }
 
   /** The mutable segment list of `file`, created from the loaded pool on first use. */
