@@ -3,6 +3,7 @@ import { goQuote, goQuoteList } from './go-quote.js';
 import { ManifestSyntaxError } from './manifest-syntax-error.js';
 import { exactDecimal, parseLocatorSize, parseNonNegative64 } from './tokenize.js';
 import type { ManifestTreeSink } from './tree.js';
+import { resized } from '../util/typed-array.js';
 
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -177,9 +178,10 @@ class Loader {
   #streamDir = -1;
   #anyFile = false;
   #count = 0;
-  #locs: number[] = [];
-  #starts: number[] = [];
-  #sizes: number[] = [];
+  // The current stream's blocks (typed arrays, grown by doubling and reused across lines).
+  #locs = new Int32Array(1024);
+  #starts = new Float64Array(1024);
+  #sizes = new Float64Array(1024);
   #streamLen = 0;
   #all64 = true;
   #lastIdx = 0;
@@ -213,8 +215,26 @@ class Loader {
       let c = buf[i]!;
       while (c !== SPACE && c !== LF) c = buf[++i]!;
       this.#stream(streamStart, i, line);
+      // Locator tokens are most of a large manifest: find their ends with native scans (the
+      // line's LF and the next colon are looked up once and reused while still ahead).
+      const lineEnd = c === LF ? i : buf.indexOf(LF, i);
+      let nextColon = -1;
       while (c === SPACE) {
         const start = ++i;
+        if (!this.#anyFile) {
+          let end = buf.indexOf(SPACE, start);
+          if (end < 0 || end > lineEnd) end = lineEnd;
+          if (nextColon < start) {
+            nextColon = buf.indexOf(COLON, start);
+            if (nextColon < 0) nextColon = n;
+          }
+          if (end > start && end < nextColon) {
+            this.#fastLocator(start, end);
+            i = end;
+            c = buf[i]!;
+            continue;
+          }
+        }
         // Fast path for the common file token `digits:digits:name` (at most 15 digits each, so
         // the values are exact) once the line's file tokens have begun (before, a token is
         // most likely a locator): parse the numbers in the same pass that finds the token end.
@@ -304,6 +324,62 @@ class Loader {
     this.#lastIdx = 0;
   }
 
+  /**
+   * A token `buf[start, end)` without colons before any file token: a locator. Finds its first
+   * two `+` and parses a plain decimal size inline; anything unusual goes to {@link #locator}.
+   */
+  #fastLocator(start: number, end: number): void {
+    const buf = this.#buf;
+    const len = end - start;
+    if (len === this.#prevLocLen && sameBytes(buf, this.#prevLocStart, start, len)) {
+      this.#pushBlock(this.#prevLocId, this.#prevLocSize);
+      return;
+    }
+    let plus1 = buf.indexOf(PLUS, start);
+    if (plus1 >= end) plus1 = -1;
+    let k = plus1 + 1;
+    let c = buf[k]!;
+    let size = 0;
+    if (plus1 >= 0 && c >= DIGIT0 && c <= DIGIT9) {
+      // At most 9 digits: below 2^31, so no int32 check (longer sizes take the general path).
+      const stop = k + 9;
+      do {
+        size = size * 10 + (c - DIGIT0);
+        c = buf[++k]!;
+      } while (c >= DIGIT0 && c <= DIGIT9 && k < stop);
+    }
+    if (plus1 < 0 || k === plus1 + 1 || (k !== end && c !== PLUS)) {
+      let plus2 = plus1 < 0 ? -1 : buf.indexOf(PLUS, plus1 + 1);
+      if (plus2 >= end) plus2 = -1;
+      this.#locator(start, end, plus1, plus2);
+      return;
+    }
+    const id = this.#sink.locators.internBytes(buf, start, end, size);
+    this.#prevLocStart = start;
+    this.#prevLocLen = len;
+    this.#prevLocId = id;
+    this.#prevLocSize = size;
+    this.#pushBlock(id, size);
+  }
+
+  /** Append block `id` of `size` bytes to the current stream. */
+  #pushBlock(id: number, size: number): void {
+    const i = this.#count++;
+    if (i >= this.#locs.length) this.#growBlocks();
+    if (i > 0 && this.#sizes[i - 1] !== BLOCK_64MIB) this.#all64 = false;
+    this.#locs[i] = id;
+    this.#starts[i] = this.#streamLen;
+    this.#sizes[i] = size;
+    this.#streamLen += size;
+  }
+
+  #growBlocks(): void {
+    const n = this.#locs.length * 2;
+    this.#locs = resized(this.#locs, n);
+    this.#starts = resized(this.#starts, n);
+    this.#sizes = resized(this.#sizes, n);
+  }
+
   /** A locator token; `plus1`/`plus2` are its first two `+` (or -1). */
   #locator(start: number, end: number, plus1: number, plus2: number): void {
     if (this.#anyFile) {
@@ -328,12 +404,7 @@ class Loader {
       this.#prevLocId = id;
       this.#prevLocSize = size;
     }
-    const i = this.#count++;
-    if (i > 0 && this.#sizes[i - 1] !== BLOCK_64MIB) this.#all64 = false;
-    this.#locs[i] = id;
-    this.#starts[i] = this.#streamLen;
-    this.#sizes[i] = size;
-    this.#streamLen += size;
+    this.#pushBlock(id, size);
   }
 
   /**

@@ -77,4 +77,69 @@ describe('ByteLocatorTable', () => {
     assert.equal(t.intern(loc(1, '+Aaaab@12345678'), 1), b);
     assert.equal(t.intern(loc(1, '+Aaaaa@12345678'), 1), a);
   });
+
+  it('internBytes keeps no reference to the caller\'s bytes once any other method has run', () => {
+    const t = new ByteLocatorTable();
+    const a = loc(1, '+Aabc@12345678');
+    const b = loc(2);
+    const buf = Buffer.from(`. ${a} ${b} 0:1:f\n`, 'latin1');
+    const ia = t.internBytes(buf, 2, 2 + a.length, 1);
+    const ib = t.internBytes(buf, 3 + a.length, 3 + a.length + b.length, 2);
+    assert.equal(t.internBytes(buf, 2, 2 + a.length, 1), ia, 'a pending locator is found again');
+    assert.equal(t.size(ib), 2);
+    t.compact();
+    buf.fill(0x78); // the caller reuses its buffer
+    assert.equal(t.text(ia), a);
+    assert.equal(t.text(ib), b);
+    assert.equal(t.intern(a, 1), ia);
+    // Bytes from a second buffer while the first one's ids are pending: both stay right.
+    const t2 = new ByteLocatorTable();
+    const one = Buffer.from(` ${a} `, 'latin1');
+    const two = Buffer.from(` ${b} ${a} `, 'latin1');
+    const x = t2.internBytes(one, 1, 1 + a.length, 1);
+    const y = t2.internBytes(two, 1, 1 + b.length, 2);
+    assert.equal(t2.internBytes(two, 2 + b.length, 2 + b.length + a.length, 1), x);
+    one.fill(0);
+    t2.seal();
+    two.fill(0);
+    assert.equal(t2.text(x), a);
+    assert.equal(t2.text(y), b);
+  });
+
+  it('copies pending locators far apart and out of order correctly (runs and gaps)', () => {
+    const t = new ByteLocatorTable();
+    const texts = [loc(1), loc(2), loc(3, '+Afoo@1'), loc(4)];
+    const pad = 'z'.repeat(500);
+    const src = `${texts[0]} ${texts[1]}${pad}${texts[2]} ${texts[3]}`;
+    const buf = Buffer.from(src, 'latin1');
+    const at = texts.map((x) => src.indexOf(x as string));
+    const order = [2, 0, 3, 1, 2];
+    const ids = order.map((k) => t.internBytes(buf, at[k] as number, (at[k] as number) + (texts[k] as string).length, k));
+    assert.equal(ids[0], ids[4]);
+    t.seal();
+    buf.fill(0);
+    order.forEach((k, i) => assert.equal(t.text(ids[i] as number), texts[k]));
+    assert.equal(t.count, 4);
+  });
+
+  it('handles sequential hex hashes, one md5 with many signatures, and non-hex hashes', () => {
+    const t = new ByteLocatorTable();
+    const seq = (i: number, sig = 'A'): string => `${i.toString(16).padStart(32, '0')}+64+${sig}${i.toString(16).padStart(40, '0')}@5f000000`;
+    const ids: number[] = [];
+    for (let i = 0; i < 20_000; i++) ids.push(t.intern(seq(i), 64));
+    // Same digits, other signatures: equal table hashes, must probe past each other.
+    const md5 = 'acbd18db4cc2f85cedef654fccc4a4d8';
+    const signed: number[] = [];
+    for (let i = 0; i < 3000; i++) signed.push(t.intern(`${md5}+3+A${i.toString(16).padStart(40, '0')}@12345678`, 3));
+    const odd: number[] = [];
+    for (let i = 0; i < 3000; i++) odd.push(t.intern(`${'x'.repeat(32)}+${i}`, i));
+    assert.equal(t.count, 26_000);
+    for (let i = 19_999; i >= 0; i -= 7) assert.equal(t.intern(seq(i), 64), ids[i]);
+    for (let i = 0; i < 3000; i += 5) {
+      assert.equal(t.intern(`${md5}+3+A${i.toString(16).padStart(40, '0')}@12345678`, 3), signed[i]);
+      assert.equal(t.text(odd[i] as number), `${'x'.repeat(32)}+${i}`);
+    }
+    assert.notEqual(t.intern(seq(5, 'B'), 64), ids[5]);
+    assert.equal(t.count, 26_001);
+  });
 });

@@ -125,6 +125,30 @@ describe('loadManifest() fast paths', () => {
     assert.equal(errorOf(`. ${A3} ${ACBD}+x 0:3:f\n`), `${PREFIX}line 1: bad locator "${ACBD}+x"`);
   });
 
+  it('parses locator sizes on the native-scan path exactly like the general path', () => {
+    const size = (token: string): number => {
+      const tree = load(`. ${token} 0:0:f\n`);
+      return tree.locators.size(0);
+    };
+    assert.equal(size(`${ACBD}+0067`), 67);
+    assert.equal(size(`${ACBD}+0000000067`), 67, 'leading zeros past the inline digit limit');
+    assert.equal(size(`${ACBD}+-0`), 0);
+    assert.equal(size(`${ACBD}+123456789+K@x`), 123456789);
+    assert.equal(size(`${ACBD}+2147483647+Afoo@1`), 2147483647);
+    assert.equal(size(`x+5`), 5, 'any hash');
+    assert.equal(size(`+5`), 5, 'empty hash');
+    for (const bad of [`${ACBD}+2147483648`, `${ACBD}+`, `${ACBD}++`, `${ACBD}++67`, `${ACBD}`, `${ACBD}+67x`, `${ACBD}+-1`]) {
+      const token = bad.split(' ')[0] as string;
+      assert.equal(errorOf(`. ${bad} 0:0:f\n`), `${PREFIX}line 1: bad locator "${token}"`, bad);
+    }
+    assert.equal(errorOf(`. ${ACBD}+6 7 0:0:f\n`), `${PREFIX}line 1: bad locator "7"`);
+    // A locator that is the last token of its line, and a colon-free token after file tokens.
+    assert.equal(errorOf(`. ${A3}\n`), `${PREFIX}line 1: no file segments`);
+    assert.equal(errorOf(`. ${A3} 0:3:f ${A3}\n`), `${PREFIX}line 1: bad file segment "${A3}"`);
+    // Lines whose tokens end at the line's LF, with colons only on later lines.
+    assert.equal(marshal(`. ${A3} ${BCBD}+3 0:6:f\n./d ${A3} 0:3:g\n`), `. ${A3} ${BCBD}+3 0:6:f\n./d ${A3} 0:3:g\n`);
+  });
+
   it('reads a Uint8Array view at a non-zero offset like the string', () => {
     const text = `./s ${A3} 0:1:f 1:2:f\n./t ${A3} 0:3:f\n`;
     const backing = Buffer.from(`garbage 0:1:f\n${text}trailing`, 'latin1');
