@@ -50,7 +50,7 @@ export interface CollectionFSOptions {
 }
 
 /** Load pre-sizing: manifest bytes per locator / per stored segment (see `load`). */
-const LOAD_BYTES_PER_LOCATOR = 96;
+const LOAD_BYTES_PER_LOCATOR = 88;
 const LOAD_BYTES_PER_SEGMENT = 6;
 
 type OpenFlags = string | number;
@@ -101,7 +101,7 @@ export class CollectionFS {
     tree.now = clock;
     if (manifestText.length > 0) {
       // Pre-size from the text length (compact() trims the unused rest): a signed locator token
-      // takes about 93 bytes, so locator-heavy manifests have up to length/96 locators, whose
+      // takes about 93 bytes, so locator-heavy manifests have up to about length/88 locators, whose
       // text is part of the manifest's; a segment needs at least `p:l:n ` (6 bytes).
       const len = manifestText.length;
       tree.locators.reserve(Math.min(1 << 22, Math.floor(len / LOAD_BYTES_PER_LOCATOR)), len);

@@ -30,7 +30,13 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #head = new Int32Array(16);
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
+  /**
+   * Children by directory id: the only child's id or a ChildIndex. Sparse (directories only), so
+   * V8 may keep it as a dictionary; {@link #kidsOf} remembers the last directory asked for.
+   */
   readonly #kids: Array<number | ChildIndex | undefined> = [];
+  #kidsDir = -1;
+  #kidsVal: number | ChildIndex | undefined;
   /** Materialised segment lists by node id (packed array, grown on demand). */
   readonly #lists: Array<SegList | undefined> = [];
   /**
@@ -155,8 +161,21 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     lists[file] = list;
   }
 
-  childOf(dir: number, name: string): number {
+  #kidsOf(dir: number): number | ChildIndex | undefined {
+    if (dir === this.#kidsDir) return this.#kidsVal;
     const k = this.#kids[dir];
+    this.#kidsDir = dir;
+    this.#kidsVal = k;
+    return k;
+  }
+
+  #setKids(dir: number, k: number | ChildIndex | undefined): void {
+    this.#kids[dir] = k;
+    if (dir === this.#kidsDir) this.#kidsVal = k;
+  }
+
+  childOf(dir: number, name: string): number {
+    const k = this.#kidsOf(dir);
     if (k === undefined) return -1;
     if (typeof k === 'number') return this.#names[k] === name ? k : -1;
     return k.get(name);
@@ -164,7 +183,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** {@link childOf} for the name `s[start, end)`, without making the substring. */
   childOfRange(dir: number, s: string, start: number, end: number): number {
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) return -1;
     if (typeof k === 'number') {
       const name = this.#names[k] ?? '';
@@ -195,14 +214,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Number of entries of a directory (Go's directory size). */
   childCount(dir: number): number {
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) return 0;
     return typeof k === 'number' ? 1 : k.size;
   }
 
   /** The entries of `dir` (any order; a fresh array). */
   children(dir: number): Array<readonly [name: string, node: number]> {
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) return [];
     if (typeof k === 'number') return [[this.#names[k] ?? '', k]];
     return k.entries();
@@ -239,7 +258,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Child names in Go byte order (byte strings compare like bytes). */
   sortedNames(dir: number): string[] {
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) return [];
     if (typeof k === 'number') return [this.#names[k] ?? ''];
     return k.keys().sort();
@@ -249,17 +268,17 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   link(dir: number, name: string, node: number): void {
     this.#names[node] = name;
     this.#parent[node] = dir;
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) {
-      this.#kids[dir] = node;
+      this.#setKids(dir, node);
     } else if (typeof k === 'number') {
       const kName = this.#names[k] ?? '';
-      if (kName === name) this.#kids[dir] = node;
+      if (kName === name) this.#setKids(dir, node);
       else {
         const index = new ChildIndex(this.#names);
         index.set(kName, k);
         index.set(name, node);
-        this.#kids[dir] = index;
+        this.#setKids(dir, index);
       }
     } else {
       k.set(name, node);
@@ -268,21 +287,21 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Remove the entry `name` from `dir` (the node itself stays valid for open handles). */
   unlink(dir: number, name: string): void {
-    const k = this.#kids[dir];
+    const k = this.#kidsOf(dir);
     if (k === undefined) return;
     if (typeof k === 'number') {
-      if (this.#names[k] === name) this.#kids[dir] = undefined;
+      if (this.#names[k] === name) this.#setKids(dir, undefined);
       return;
     }
     k.delete(name);
-    if (k.size === 1) this.#kids[dir] = k.first();
-    else if (k.size === 0) this.#kids[dir] = undefined;
+    if (k.size === 1) this.#setKids(dir, k.first());
+    else if (k.size === 0) this.#setKids(dir, undefined);
   }
 
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
-    this.#kids[dir] = this.#kids[from];
-    this.#kids[from] = undefined;
+    this.#setKids(dir, this.#kids[from]);
+    this.#setKids(from, undefined);
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
   }
 
@@ -294,9 +313,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   addFile(dir: number, name: string): number {
-    const shared = this.#internName(name);
-    const id = this.newNode(KIND_FILE, shared, 0o755, this.loadMtimeMs);
-    this.link(dir, shared, id);
+    // No interning here: the loader already gives one string per distinct file token.
+    const id = this.newNode(KIND_FILE, name, 0o755, this.loadMtimeMs);
+    this.link(dir, name, id);
     return id;
   }
 

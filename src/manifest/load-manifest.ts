@@ -15,7 +15,6 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const PLUS = 0x2b;
 const DIGIT0 = 0x30;
-const BLOCK_64MIB = 67108864;
 
 /**
  * Load manifest text into `sink` with the Arvados Go loader's semantics (`dirnode.loadManifest`):
@@ -183,7 +182,8 @@ class Loader {
   #starts = new Float64Array(1024);
   #sizes = new Float64Array(1024);
   #streamLen = 0;
-  #all64 = true;
+  /** Whether every block but the last has the first block's (non-zero) size. */
+  #uniform = true;
   #lastIdx = 0;
   // The previous distinct locator token (consecutive tokens often repeat it).
   #prevLocStart = 0;
@@ -219,6 +219,9 @@ class Loader {
       // line's LF and the next colon are looked up once and reused while still ahead).
       const lineEnd = c === LF ? i : buf.indexOf(LF, i);
       let nextColon = -1;
+      // Room for as many blocks as the line can hold (a locator token takes 35+ bytes; untouched
+      // capacity costs no memory pages), instead of doubling through a long line.
+      if ((lineEnd - i) / 35 > this.#locs.length) this.#growBlocks(Math.ceil((lineEnd - i) / 35));
       while (c === SPACE) {
         const start = ++i;
         if (!this.#anyFile) {
@@ -320,7 +323,7 @@ class Loader {
     this.#anyFile = false;
     this.#count = 0;
     this.#streamLen = 0;
-    this.#all64 = true;
+    this.#uniform = true;
     this.#lastIdx = 0;
   }
 
@@ -366,15 +369,14 @@ class Loader {
   #pushBlock(id: number, size: number): void {
     const i = this.#count++;
     if (i >= this.#locs.length) this.#growBlocks();
-    if (i > 0 && this.#sizes[i - 1] !== BLOCK_64MIB) this.#all64 = false;
+    if (i > 0 && this.#sizes[i - 1] !== this.#sizes[0]) this.#uniform = false;
     this.#locs[i] = id;
     this.#starts[i] = this.#streamLen;
     this.#sizes[i] = size;
     this.#streamLen += size;
   }
 
-  #growBlocks(): void {
-    const n = this.#locs.length * 2;
+  #growBlocks(n = this.#locs.length * 2): void {
     this.#locs = resized(this.#locs, n);
     this.#starts = resized(this.#starts, n);
     this.#sizes = resized(this.#sizes, n);
@@ -519,9 +521,10 @@ class Loader {
     const count = this.#count;
     const starts = this.#starts;
     const sizes = this.#sizes;
-    // Every block but the last is 64 MiB; the last may be larger (the loader accepts any int32
-    // size), so clamp to it rather than past the end.
-    if (this.#all64) return count === 0 ? 0 : Math.min(Math.floor(offset / BLOCK_64MIB), count - 1);
+    // Blocks of one size (normally 64 MiB; bigmanifest's are 99,999 bytes) but the last, which
+    // may be larger (the loader accepts any int32 size): divide, clamped to the last block.
+    const unit = sizes[0]!;
+    if (this.#uniform && unit > 0) return Math.min(Math.floor(offset / unit), count - 1);
     const last = this.#lastIdx;
     for (let i = last; i < count && i <= last + 1; i++) {
       if (starts[i]! <= offset && starts[i]! + sizes[i]! > offset) return i;

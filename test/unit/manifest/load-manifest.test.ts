@@ -204,6 +204,30 @@ describe('loadManifest() accepted manifests', () => {
     assert.deepEqual(segmentsOf(small, 'z'), ['acbd@49+1', 'acbd@49+1']);
   });
 
+  it('maps streams of equal-size blocks (any size) by division, the last block may differ', () => {
+    const h = (c: string): string => c.repeat(32);
+    const blocks = `${h('1')}+5 ${h('2')}+5 ${h('3')}+5 ${h('4')}+5 ${h('5')}+12`;
+    const tokens = '4:2:a 10:0:e 12:0:z 25:7:l 19:3:m 0:32:all 20:0:b 30:2:t';
+    const tree = load(`. ${blocks} ${tokens}\n`);
+    assert.deepEqual(segmentsOf(tree, 'a'), ['1111@4+1', '2222@0+1']);
+    assert.deepEqual(segmentsOf(tree, 'e'), []);
+    assert.deepEqual(segmentsOf(tree, 'z'), ['3333@2+0']);
+    assert.deepEqual(segmentsOf(tree, 'l'), ['5555@5+7']);
+    assert.deepEqual(segmentsOf(tree, 'm'), ['4444@4+1', '5555@0+2']);
+    assert.deepEqual(segmentsOf(tree, 'all'), ['1111@0+5', '2222@0+5', '3333@0+5', '4444@0+5', '5555@0+12']);
+    assert.deepEqual(segmentsOf(tree, 'b'), []);
+    assert.deepEqual(segmentsOf(tree, 't'), ['5555@10+2']);
+    // The same tokens over blocks that are not uniform (a smaller last block, a zero-size one).
+    const shorter = load(`. ${h('1')}+5 ${h('2')}+5 ${h('3')}+2 0:12:x 9:2:y 12:0:w\n`);
+    assert.deepEqual(segmentsOf(shorter, 'x'), ['1111@0+5', '2222@0+5', '3333@0+2']);
+    assert.deepEqual(segmentsOf(shorter, 'y'), ['2222@4+1', '3333@0+1']);
+    assert.deepEqual(segmentsOf(shorter, 'w'), []);
+    const zero = load(`. ${h('1')}+5 ${h('2')}+0 ${h('3')}+5 3:4:x 5:0:y\n`);
+    assert.deepEqual(segmentsOf(zero, 'x'), ['1111@3+2', '3333@0+2']);
+    assert.deepEqual(segmentsOf(zero, 'y'), []);
+    assert.equal(loadError(`. ${blocks} 30:3:x\n`).message, PREFIX + 'line 1: invalid segment in 32-byte stream: "30:3:x"');
+  });
+
   it('maps ranges inside a last block larger than 64 MiB (fast path clamps to the last block)', () => {
     const big = `${B204}+67108864`;
     const tree = load(`. ${big} ${ACBD}+607108864 72715622:7348194:bar 67108864:1:first 0:3:a\n`);
