@@ -6,6 +6,8 @@ const INITIAL_IDS = 1024;
 
 /** Pending locators closer than this many bytes in the source are copied as one run. */
 const RUN_GAP_BYTES = 64;
+/** Arena size up to which growth doubles (then it grows by a quarter). */
+const ARENA_DOUBLING_LIMIT = 16 << 20;
 
 /**
  * Interned locators kept as bytes in one arena with an open-addressing hash table over typed
@@ -194,24 +196,25 @@ export class ByteLocatorTable implements LocatorIds {
   #ensureArena(len: number): void {
     const need = this.#arenaLen + len;
     if (need <= this.#arena.length) return;
-    let cap = this.#arena.length * 2;
-    while (cap < need) cap *= 2;
-    // A big seal (a whole manifest's locators) gets what it needs, not up to twice that.
-    if (len > this.#arena.length) cap = need + (need >>> 4);
+    // Double while small; a big arena (a loaded manifest's locators) grows by a quarter, and a
+    // big seal gets what it needs plus 1/64, not up to twice that.
+    const old = this.#arena.length;
+    let cap = old < ARENA_DOUBLING_LIMIT ? old * 2 : old + (old >>> 2);
+    if (cap < need) cap = need + (need >>> 6);
     this.#resizeArena(cap);
   }
 
   /**
-   * Pre-size for about `n` locators and `arenaBytes` bytes of locator text (saves rehashing and
-   * arena copies while a large manifest loads; {@link compact} trims what stays unused).
+   * Pre-size for about `n` locators (saves rehashing and id-array copies while a large manifest
+   * loads; {@link compact} trims what stays unused). The arena needs no reserve: a load's
+   * locators are copied in at {@link seal}, which knows their exact size.
    */
-  reserve(n: number, arenaBytes = 0): void {
+  reserve(n: number): void {
     this.seal();
     let cap = this.#table.length;
     while (cap < n * 2) cap *= 2;
     if (cap > this.#table.length) this.#rebuild(cap);
     if (n > this.#start.length) this.#resizeIds(n);
-    if (arenaBytes > this.#arena.length) this.#resizeArena(arenaBytes);
   }
 
   /** Shrink the arena, id arrays and hash table when over a quarter (table: 3/4) is unused. */

@@ -101,10 +101,10 @@ export class CollectionFS {
     tree.now = clock;
     if (manifestText.length > 0) {
       // Pre-size from the text length (compact() trims the unused rest): a signed locator token
-      // takes about 93 bytes, so locator-heavy manifests have up to about length/88 locators, whose
-      // text is part of the manifest's; a segment needs at least `p:l:n ` (6 bytes).
+      // takes about 93 bytes, so locator-heavy manifests have up to about length/88 locators; a
+      // segment needs at least `p:l:n ` (6 bytes).
       const len = manifestText.length;
-      tree.locators.reserve(Math.min(1 << 22, Math.floor(len / LOAD_BYTES_PER_LOCATOR)), len);
+      tree.locators.reserve(Math.min(1 << 22, Math.floor(len / LOAD_BYTES_PER_LOCATOR)));
       tree.reserveSegments(Math.min(1 << 26, Math.floor(len / LOAD_BYTES_PER_SEGMENT)));
       loadManifest(manifestText, tree);
       tree.compact();

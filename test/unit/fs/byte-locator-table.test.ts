@@ -49,9 +49,9 @@ describe('ByteLocatorTable', () => {
     assert.equal(t.text(b), loc(2));
   });
 
-  it('reserve(n, arenaBytes) then compact(): ids, texts and sizes survive, and interning goes on', () => {
+  it('reserve(n) then compact(): ids, texts and sizes survive, and interning goes on', () => {
     const t = new ByteLocatorTable();
-    t.reserve(100_000, 10_000_000);
+    t.reserve(100_000);
     const long = (i: number): string => loc(i, `+A${'f'.repeat(150)}${i}@12345678`);
     const ids: number[] = [];
     for (let i = 0; i < 300; i++) ids.push(t.intern(i % 2 === 0 ? loc(i) : long(i), i));
