@@ -45,8 +45,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
    */
   #mtimes: Float64Array | undefined;
   readonly #locRemap = new Map<number, number>();
-  /** Loaded names, shared between nodes (manifests repeat names across directories). */
-  #nameIntern: Map<string, string> | undefined = new Map();
   #pCount = 0;
   #pLoc = new Int32Array(64);
   #pOff = new Uint32Array(64);
@@ -87,7 +85,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Shrink the node and segment arrays to their used length when over a quarter is unused. */
   compact(): void {
-    this.#nameIntern = undefined;
     if (this.#count * 4 < this.#kind.length * 3) this.#resize(Math.max(16, this.#count));
     if (this.#pCount * 4 < this.#pLoc.length * 3) {
       const n = Math.max(64, this.#pCount);
@@ -306,28 +303,15 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   addDir(dir: number, name: string): number {
-    const shared = this.#internName(name);
-    const id = this.newNode(KIND_DIR, shared, 0o755, this.loadMtimeMs);
-    this.link(dir, shared, id);
-    return id;
-  }
-
-  addFile(dir: number, name: string): number {
-    // No interning here: the loader already gives one string per distinct file token.
-    const id = this.newNode(KIND_FILE, name, 0o755, this.loadMtimeMs);
+    const id = this.newNode(KIND_DIR, name, 0o755, this.loadMtimeMs);
     this.link(dir, name, id);
     return id;
   }
 
-  /** One string per distinct name (up to 65,536 distinct names; then names are kept as given). */
-  #internName(name: string): string {
-    const table = this.#nameIntern;
-    if (table === undefined) return name;
-    const found = table.get(name);
-    if (found !== undefined) return found;
-    if (table.size >= 65536) this.#nameIntern = undefined;
-    else table.set(name, name);
-    return name;
+  addFile(dir: number, name: string): number {
+    const id = this.newNode(KIND_FILE, name, 0o755, this.loadMtimeMs);
+    this.link(dir, name, id);
+    return id;
   }
 
   addSegment(file: number, locator: number, offset: number, length: number): void {
