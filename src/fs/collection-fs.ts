@@ -49,9 +49,8 @@ export interface CollectionFSOptions {
   now?: () => number;
 }
 
-/** Load pre-sizing: manifest bytes per locator / per stored segment (see `load`). */
+/** Load pre-sizing: manifest bytes per locator (see `load`). */
 const LOAD_BYTES_PER_LOCATOR = 88;
-const LOAD_BYTES_PER_SEGMENT = 6;
 
 type OpenFlags = string | number;
 interface RmOptions {
@@ -100,12 +99,11 @@ export class CollectionFS {
     const tree = new FsTree(undefined, options.modifiedAtMs ?? clock());
     tree.now = clock;
     if (manifestText.length > 0) {
-      // Pre-size from the text length (compact() trims the unused rest): a signed locator token
-      // takes about 93 bytes, so locator-heavy manifests have up to about length/88 locators; a
-      // segment needs at least `p:l:n ` (6 bytes).
+      // Pre-size the locator table from the text length (compact() trims the unused rest): a
+      // signed locator token takes about 93 bytes, so locator-heavy manifests have up to about
+      // length/88 locators. Nodes and segments are pre-sized by the tree after the first line.
       const len = manifestText.length;
       tree.locators.reserve(Math.min(1 << 22, Math.floor(len / LOAD_BYTES_PER_LOCATOR)));
-      tree.reserveSegments(Math.min(1 << 26, Math.floor(len / LOAD_BYTES_PER_SEGMENT)));
       loadManifest(manifestText, tree);
       tree.compact();
     }

@@ -273,6 +273,7 @@ class Loader {
       }
       this.#endLine();
       i++; // the LF
+      if (line === 1 && i < n) this.#sink.progress?.(i, n);
     }
   }
 

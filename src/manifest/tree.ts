@@ -38,6 +38,12 @@ export interface ManifestTreeSink {
   addFile(dir: number, name: string): number;
   /** Append a stored segment: `length` bytes at `offset` within the block `locator`. */
   addSegment(file: number, locator: number, offset: number, length: number): void;
+  /**
+   * Optional hint, called once after the first line when more follow: `done` of the text's
+   * `total` bytes are loaded, so the tree may pre-size its tables for the rest (manifests are
+   * usually uniform: bigmanifest's 2,000 lines are alike).
+   */
+  progress?(done: number, total: number): void;
 }
 
 /** What the writer needs from a tree it serialises. Every segment must be stored. */
