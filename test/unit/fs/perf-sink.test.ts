@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { MemoryStore } from '../../../src/blocks/memory-store.js';
 import { CollectionFS } from '../../../src/fs/collection-fs.js';
+import { loadManifest } from '../../../src/manifest/load-manifest.js';
+import { SimpleTree } from '../../../src/manifest/simple-tree.js';
+import { writeManifest } from '../../../src/manifest/write-manifest.js';
 
 const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex');
 
@@ -28,6 +31,27 @@ describe('FsTree as a load sink', () => {
     assert.equal((await fs.stat('a')).size, 8);
     const again = await CollectionFS.load(await fs.marshalManifest(), { store });
     assert.equal(await again.readFile('a', 'utf8'), 'aaaAAAAc');
+  });
+
+  it('pre-sizing from the first line (small first line, then many files) keeps every file and segment', async () => {
+    const store = new MemoryStore();
+    const [l1, l2] = await storeBlocks(store, 'abcdef', 'ghij');
+    const lines = [`. ${l1} 0:1:x\n`];
+    for (let d = 0; d < 300; d++) {
+      let line = `./d${d} ${l1} ${l2}`;
+      for (let f = 0; f < 40; f++) line += ` ${f % 10}:1:f${f}`;
+      lines.push(`${line} 5:3:span\n`);
+    }
+    const text = lines.join('');
+    const fs = await CollectionFS.load(text, { store });
+    assert.equal(await fs.readFile('x', 'utf8'), 'a');
+    assert.equal(await fs.readFile('d299/f39', 'utf8'), 'j');
+    assert.equal(await fs.readFile('d7/span', 'utf8'), 'fgh');
+    assert.equal(fs.size(), 1 + 300 * 43);
+    // The reference tree (no progress hint, no pre-sizing) marshals the same bytes.
+    const simple = new SimpleTree();
+    loadManifest(text, simple);
+    assert.equal(Buffer.from(await fs.marshalManifest()).toString(), Buffer.from(writeManifest(simple)).toString());
   });
 
   it('files spanning blocks keep their segments; the manifest is stable over reloads', async () => {

@@ -149,6 +149,20 @@ describe('loadManifest() fast paths', () => {
     assert.equal(marshal(`. ${A3} ${BCBD}+3 0:6:f\n./d ${A3} 0:3:g\n`), `. ${A3} ${BCBD}+3 0:6:f\n./d ${A3} 0:3:g\n`);
   });
 
+  it('tells the sink its progress once, after the first line, only when more lines follow', () => {
+    const seen: Array<[number, number]> = [];
+    const tree = new SimpleTree();
+    const { sink } = countingSink(tree);
+    sink.progress = (done, total) => void seen.push([done, total]);
+    const first = `./a ${A3} 0:1:f\n`;
+    const text = `${first}./b ${A3} 0:2:f\n./c ${A3} 1:1:f\n`;
+    loadManifest(text, sink);
+    assert.deepEqual(seen, [[first.length, text.length]]);
+    seen.length = 0;
+    loadManifest(first, sink);
+    assert.deepEqual(seen, []);
+  });
+
   it('reads a Uint8Array view at a non-zero offset like the string', () => {
     const text = `./s ${A3} 0:1:f 1:2:f\n./t ${A3} 0:3:f\n`;
     const backing = Buffer.from(`garbage 0:1:f\n${text}trailing`, 'latin1');
