@@ -12,7 +12,11 @@
 
 /** Interned locator strings (`md5+size[+hints]`), so segments store a number, not a string. */
 export interface LocatorIds {
-  /** Intern the locator text `bytes[start, end)` (latin1) and return its id. */
+  /**
+   * Intern the locator text `bytes[start, end)` (latin1) and return its id. A table may keep a
+   * reference to `bytes` until its next call of another method (the loader's bytes do not change
+   * during a load), so callers must not modify them in between.
+   */
   internBytes(bytes: Uint8Array, start: number, end: number, blockSize: number): number;
   /** Intern a locator string; `blockSize` is its size hint. */
   intern(locator: string, blockSize: number): number;
