@@ -45,6 +45,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #pLoc = new Int32Array(64);
   #pOff = new Uint32Array(64);
   #pLen = new Uint32Array(64);
+  #namespaceVersion = 0;
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
   /** Clock for mtimes, ms since the epoch (CollectionFSOptions.now). */
@@ -245,8 +246,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return k.keys().sort();
   }
 
+  /** Changes whenever a directory entry is added, replaced or removed (path caches check it). */
+  get namespaceVersion(): number {
+    return this.#namespaceVersion;
+  }
+
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
   link(dir: number, name: string, node: number): void {
+    this.#namespaceVersion++;
     this.#names[node] = name;
     this.#parent[node] = dir;
     const k = this.#kids[dir];
@@ -268,6 +275,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Remove the entry `name` from `dir` (the node itself stays valid for open handles). */
   unlink(dir: number, name: string): void {
+    this.#namespaceVersion++;
     const k = this.#kids[dir];
     if (k === undefined) return;
     if (typeof k === 'number') {
@@ -281,6 +289,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
+    this.#namespaceVersion++;
     this.#kids[dir] = this.#kids[from];
     this.#kids[from] = undefined;
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
