@@ -10,7 +10,7 @@ import { FsCore } from './fs-core.js';
 import { FsError, fsError } from './fs-error.js';
 import { FsTree } from './fs-tree.js';
 import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessBits, flagsToNumber, isWritable } from './open-flags.js';
-import { cleanComponents, fromByteString, isAscii, splitPath, toByteString, trimTrailingSlashes } from './path.js';
+import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
 import { collectionRecord } from './collection-record.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
 import { CollectionDirent, type CollectionStats, nodeStats, recordStats } from './stats.js';
@@ -85,12 +85,12 @@ export class CollectionFS {
   readonly #sync: SyncSupport;
   #nextFd = 3;
   /**
-   * The last path {@link #plainNode} found and its node, valid while the tree's namespace version
-   * is `#plainVersion`: `stat(p)` or `access(p)` followed by `open(p)` walks the path once.
+   * The last path {@link #plainNode} found and its node, valid while the tree's `structureGen` is
+   * `#plainGen`: `stat(p)` or `access(p)` followed by `open(p)` walks the path once.
    */
   #plainPath = '';
   #plainPathNode = -1;
-  #plainVersion = -1;
+  #plainGen = -1;
 
   private constructor(core: FsCore, options: CollectionFSOptions) {
     this.#core = core;
@@ -160,20 +160,18 @@ export class CollectionFS {
   }
 
   /**
-   * The existing node at a non-empty plain user path (components joined by single slashes, none
-   * `.` or `..`), or -1 when the path is not plain and ASCII or names no node. The walk runs on
-   * the user's string directly: ASCII is the same in UTF-8 and as bytes, and checking that after
-   * the walk is cheaper (the walk's indexOf has flattened a concatenated string by then).
+   * The existing node at a non-empty plain ASCII user path (components joined by single slashes,
+   * none `.` or `..`), or -1 when the path is not plain and ASCII or names no node. ASCII paths
+   * are their own UTF-8 bytes, so the walk needs no byte-string conversion.
    */
   #plainNode(userPath: string): number {
     const tree = this.#tree;
-    if (userPath === this.#plainPath && this.#plainVersion === tree.namespaceVersion) return this.#plainPathNode;
-    if (userPath.length === 0) return -1;
-    const node = tree.lookupPlain(userPath, userPath.length);
-    if (node < 0 || !isAscii(userPath)) return -1;
+    if (userPath === this.#plainPath && this.#plainGen === tree.structureGen) return this.#plainPathNode;
+    const node = tree.lookupPlainAscii(userPath);
+    if (node < 0) return -1;
     this.#plainPath = userPath;
     this.#plainPathNode = node;
-    this.#plainVersion = tree.namespaceVersion;
+    this.#plainGen = tree.structureGen;
     return node;
   }
 

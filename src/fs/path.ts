@@ -4,7 +4,7 @@
  */
 
 /** True if every char of `s` is below 0x80 (then UTF-8 and latin1 agree). */
-export function isAscii(s: string): boolean {
+function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
   return true;
 }

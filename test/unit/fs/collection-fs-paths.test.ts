@@ -166,3 +166,27 @@ describe('CollectionFS paths', () => {
     assert.deepEqual({ ...hs }, { ...st });
   });
 });
+
+describe('FsTree.lookupPlainAscii', () => {
+  it('agrees with lookupPlain on ASCII paths and refuses non-plain or non-ASCII ones', async () => {
+    const fs = await CollectionFS.load('', { store: new MemoryStore() });
+    // Directories with one child (a bare id) and with many (a ChildIndex), files at each level.
+    for (let i = 0; i < 40; i++) {
+      await fs.mkdir(`d${i}`);
+      await fs.writeFile(`d${i}/only`, 'x');
+      if (i % 3 === 0) for (let j = 0; j < 9; j++) await fs.writeFile(`d${i}/f${j}`, 'y');
+    }
+    await fs.mkdir('é');
+    await fs.writeFile('é/x', 'z');
+    const tree = fs.core.tree;
+    const paths = ['d0', 'd0/only', 'd3/f8', 'd4/only', 'd4/f1', 'd39/only', 'd40', 'd1/only/x', 'd1/on', 'd1/onlyx', 'x', 'd12/f9', 'd12/f'];
+    for (const p of paths) assert.equal(tree.lookupPlainAscii(p), tree.lookupPlain(p, p.length), p);
+    assert.ok(tree.lookupPlainAscii('d3/f8') > 0);
+    for (const p of ['', '/d0', 'd0/', 'd0//only', './d0', 'd0/.', 'd0/..', '../d0', 'd0/./only']) assert.equal(tree.lookupPlainAscii(p), -1, p);
+    // The tree holds "é" as its UTF-8 bytes: neither the char nor its byte string is an ASCII path.
+    const bytes = Buffer.from('é/x').toString('latin1');
+    assert.ok(tree.lookupPlain(bytes, bytes.length) > 0);
+    assert.equal(tree.lookupPlainAscii(bytes), -1);
+    assert.equal(tree.lookupPlainAscii('é/x'), -1);
+  });
+});
