@@ -239,23 +239,12 @@ export class CollectionFS {
    * numeric `O_*` from `node:fs` constants. New files get mode `mode | 0o755` (default mode 0, as Go: 0o755).
    * @throws FsError ENOENT, EEXIST, ENOTDIR, EINVAL (bad flags), ENOTSUP (O_SYNC)
    */
-  open(path: string, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
-    // Not `async` (nor stat, access, close): an async function allocates a generator and its
-    // registers per call; these bodies never wait, so a settled promise does.
-    try {
-      const f = flagsToNumber(flags);
-      if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
-      const node = this.#openNode(path, f, mode, 'open');
-      if (node === GETTER) return this.#openRecord(f, path);
-      return Promise.resolve(new CollectionFileHandle(this.#core, node, undefined, f, path, this.#nextFd++));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  async #openRecord(flags: number, path: string): Promise<CollectionFileHandle> {
-    const record = await this.#recordContent();
-    return new CollectionFileHandle(this.#core, GETTER, record, flags, path, this.#nextFd++);
+  async open(path: string, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
+    const f = flagsToNumber(flags);
+    if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
+    const node = this.#openNode(path, f, mode, 'open');
+    const record = node === GETTER ? await this.#recordContent() : undefined;
+    return new CollectionFileHandle(this.#core, node, record, f, path, this.#nextFd++);
   }
 
   /** Read a whole file (a string when an encoding is given). */
@@ -298,18 +287,10 @@ export class CollectionFS {
   // ---- metadata --------------------------------------------------------------------------
 
   /** Stats of a node; a directory's size is its number of entries. */
-  stat(path: string): Promise<CollectionStats> {
-    try {
-      const node = this.#lookup(path, 'stat');
-      if (node === GETTER) return this.#recordStats();
-      return Promise.resolve(nodeStats(this.#tree, node));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  async #recordStats(): Promise<CollectionStats> {
-    return recordStats(await this.#recordContent(), this.#tree.now());
+  async stat(path: string): Promise<CollectionStats> {
+    const node = this.#lookup(path, 'stat');
+    if (node === GETTER) return recordStats(await this.#recordContent(), this.#tree.now());
+    return nodeStats(this.#tree, node);
   }
 
   /** Same as {@link stat} (collections have no symlinks). */
@@ -318,13 +299,8 @@ export class CollectionFS {
   }
 
   /** Resolves if `path` exists, else rejects with ENOENT (Node `access`). */
-  access(path: string): Promise<void> {
-    try {
-      this.#lookup(path, 'access');
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async access(path: string): Promise<void> {
+    this.#lookup(path, 'access');
   }
 
   /** Sorted entry names (or dirents). `.arvados#collection` is never listed. */

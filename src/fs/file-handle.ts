@@ -232,9 +232,8 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   }
 
   /** Release the handle. Further calls fail with EBADF. Data written is kept. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
-    return Promise.resolve(); // not `async`: no generator per call
   }
 
   /** Same as close (for `await using`). */
