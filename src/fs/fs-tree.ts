@@ -197,43 +197,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     }
   }
 
-  /**
-   * {@link lookupPlain} of a whole path that must also be ASCII (a user path that is its own
-   * UTF-8): -1 when `s` is empty, not plain, not ASCII or names no node. One pass over the chars
-   * finds the slashes, checks ASCII and hashes the components a ChildIndex looks up.
-   */
-  lookupPlainAscii(s: string): number {
-    const end = s.length;
-    let node = this.root;
-    let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
-    for (let start = 0; ; ) {
-      if (this.#kind[node] !== KIND_DIR) return -1;
-      const k = this.#kids[node];
-      if (k === undefined) return -1;
-      let i = start;
-      let c = 0;
-      if (typeof k === 'number') {
-        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) seen |= c;
-        const name = this.#names[k] ?? '';
-        if (name.length !== i - start || !s.startsWith(name, start)) return -1;
-        node = k;
-      } else {
-        let fnv = FNV_OFFSET;
-        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
-          seen |= c;
-          fnv = Math.imul(fnv ^ c, FNV_PRIME);
-        }
-        node = k.getRangeFnv(s, start, i, fnv);
-        if (node < 0) return -1;
-      }
-      // Entries are never named "", "." or "..", but such a component makes the path not plain.
-      const len = i - start;
-      if (len === 0 || (len <= 2 && s.charCodeAt(start) === DOT && (len === 1 || s.charCodeAt(start + 1) === DOT))) return -1;
-      if (i === end) return seen < 0x80 ? node : -1;
-      start = i + 1;
-    }
-  }
-
   /** Number of entries of a directory (Go's directory size). */
   childCount(dir: number): number {
     const k = this.#kids[dir];
@@ -541,6 +504,43 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     for (let n = node; ; n = this.parentOf(n)) {
       if (n === anc) return true;
       if (n === this.root) return false;
+    }
+  }
+
+  /**
+   * {@link lookupPlain} of a whole path that must also be ASCII (a user path that is its own
+   * UTF-8): -1 when `s` is empty, not plain, not ASCII or names no node. One pass over the chars
+   * finds the slashes, checks ASCII and hashes the components a ChildIndex looks up.
+   */
+  lookupPlainAscii(s: string): number {
+    const end = s.length;
+    let node = this.root;
+    let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
+    for (let start = 0; ; ) {
+      if (this.#kind[node] !== KIND_DIR) return -1;
+      const k = this.#kids[node];
+      if (k === undefined) return -1;
+      let i = start;
+      let c = 0;
+      if (typeof k === 'number') {
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) seen |= c;
+        const name = this.#names[k] ?? '';
+        if (name.length !== i - start || !s.startsWith(name, start)) return -1;
+        node = k;
+      } else {
+        let fnv = FNV_OFFSET;
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
+          seen |= c;
+          fnv = Math.imul(fnv ^ c, FNV_PRIME);
+        }
+        node = k.getRangeFnv(s, start, i, fnv);
+        if (node < 0) return -1;
+      }
+      // Entries are never named "", "." or "..", but such a component makes the path not plain.
+      const len = i - start;
+      if (len === 0 || (len <= 2 && s.charCodeAt(start) === DOT && (len === 1 || s.charCodeAt(start + 1) === DOT))) return -1;
+      if (i === end) return seen < 0x80 ? node : -1;
+      start = i + 1;
     }
   }
 }
