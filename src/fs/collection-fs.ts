@@ -59,6 +59,7 @@ type OpenFlags = string | number;
 function invalidFlags(syscall: string, userPath: string, flags: number): FsError {
   return fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
 }
+
 interface RmOptions {
   recursive?: boolean;
   force?: boolean;

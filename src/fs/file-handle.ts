@@ -27,7 +27,7 @@ const READ_CHUNK_BYTES = 64 * 1024;
 export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   readonly fd: number;
   readonly #core: FsCore;
-  /** The tree node open (-1 for `.arvados#collection`). */
+  /** The tree node open (not a node when `#record` is set). */
   readonly #node: number;
   /** The `.arvados#collection` content, generated at open; undefined for a tree node. */
   readonly #record: Buffer | undefined;
