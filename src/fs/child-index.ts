@@ -48,7 +48,18 @@ export class ChildIndex {
 
   /** The node whose name is `s[start, end)` (no substring is made), or -1. */
   getRange(s: string, start: number, end: number): number {
-    return this.getRangeFnv(s, start, end, fnvRange(s, start, end));
+    const slots = this.#slots;
+    const mask = this.#mask;
+    const hashes = this.#hashes;
+    const len = end - start;
+    const h = hashRange(s, start, end);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = slots[i] as number;
+      if (id < 0) return -1;
+      if (hashes[i] !== h) continue;
+      const name = this.#names[id] ?? '';
+      if (name.length === len && s.startsWith(name, start)) return id;
+    }
   }
 
   /** {@link getRange} given the FNV-1a state `fnv` of `s[start, end)` (see {@link FNV_OFFSET}). */
@@ -181,16 +192,17 @@ function hashName(s: string): number {
 
 /** FNV-1a over the chars of `s[start, end)`, then a murmur3 finaliser (the low bits pick the slot). */
 function hashRange(s: string, start: number, end: number): number {
-  return finish(fnvRange(s, start, end));
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
 }
 
-function fnvRange(s: string, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
-}
-
-/** The murmur3 finaliser over an FNV-1a state. */
+/** {@link hashRange}'s murmur3 finaliser over an FNV-1a state (callers that hash as they scan). */
 function finish(fnv: number): number {
   let h = fnv;
   h ^= h >>> 16;
