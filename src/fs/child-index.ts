@@ -1,3 +1,7 @@
+/** FNV-1a: the state before any char, and the multiplier per char (`h = imul(h ^ c, FNV_PRIME)`). */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 /**
  * The entries of one directory with two or more children: name → node id, by open addressing
  * (linear probing, load ≤ 1/2) over an Int32Array of node ids plus one of their name hashes
@@ -49,6 +53,22 @@ export class ChildIndex {
     const hashes = this.#hashes;
     const len = end - start;
     const h = hashRange(s, start, end);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = slots[i] as number;
+      if (id < 0) return -1;
+      if (hashes[i] !== h) continue;
+      const name = this.#names[id] ?? '';
+      if (name.length === len && s.startsWith(name, start)) return id;
+    }
+  }
+
+  /** {@link getRange} given the FNV-1a state `fnv` of `s[start, end)` (see {@link FNV_OFFSET}). */
+  getRangeFnv(s: string, start: number, end: number, fnv: number): number {
+    const slots = this.#slots;
+    const mask = this.#mask;
+    const hashes = this.#hashes;
+    const len = end - start;
+    const h = finish(fnv);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = slots[i] as number;
       if (id < 0) return -1;
@@ -174,6 +194,17 @@ function hashName(s: string): number {
 function hashRange(s: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/** {@link hashRange}'s murmur3 finaliser over an FNV-1a state (callers that hash as they scan). */
+function finish(fnv: number): number {
+  let h = fnv;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

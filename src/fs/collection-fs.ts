@@ -5,15 +5,15 @@ import { goQuote } from '../manifest/go-quote.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { portableDataHash } from '../manifest/portable-data-hash.js';
 import type { CollectionSource } from './collection-source.js';
-import { CollectionFileHandle, type HandleTarget } from './file-handle.js';
+import { CollectionFileHandle } from './file-handle.js';
 import { FsCore } from './fs-core.js';
 import { FsError, fsError } from './fs-error.js';
 import { FsTree } from './fs-tree.js';
-import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessMode, flagsToNumber } from './open-flags.js';
+import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessBits, flagsToNumber, isWritable } from './open-flags.js';
 import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
 import { collectionRecord } from './collection-record.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
-import { CollectionDirent, CollectionStats } from './stats.js';
+import { CollectionDirent, type CollectionStats, nodeStats, recordStats } from './stats.js';
 import type { ReplacementMapInput } from './replace-segments.js';
 import { repackTree, replaceTreeSegments, type RepackOptions } from './segment-rewrite.js';
 import { SyncSupport } from './sync-support.js';
@@ -53,6 +53,12 @@ export interface CollectionFSOptions {
 const LOAD_BYTES_PER_LOCATOR = 88;
 
 type OpenFlags = string | number;
+
+/** EINVAL for numeric flags whose access mode is invalid. */
+function invalidFlags(syscall: string, userPath: string, flags: number): FsError {
+  return fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
+}
+
 interface RmOptions {
   recursive?: boolean;
   force?: boolean;
@@ -78,6 +84,13 @@ export class CollectionFS {
   readonly #uuid: string;
   readonly #sync: SyncSupport;
   #nextFd = 3;
+  /**
+   * The last path {@link #plainNode} found and its node, valid while the tree's `structureGen` is
+   * `#plainGen`: `stat(p)` or `access(p)` followed by `open(p)` walks the path once.
+   */
+  #plainPath = '';
+  #plainPathNode = -1;
+  #plainGen = -1;
 
   private constructor(core: FsCore, options: CollectionFSOptions) {
     this.#core = core;
@@ -123,9 +136,13 @@ export class CollectionFS {
 
   /** Go `rlookup`: resolve a byte-string path to a node (or the record pseudo-file). */
   #resolve(pathB: string, syscall: string, userPath: string): number {
+    const plain = this.#tree.lookupPlain(pathB, pathB.length);
+    return plain >= 0 ? plain : this.#resolveSlow(pathB, syscall, userPath);
+  }
+
+  /** {@link #resolve} for any path: cleans `.`, `..` and empty components, and throws Go's errors. */
+  #resolveSlow(pathB: string, syscall: string, userPath: string): number {
     const tree = this.#tree;
-    const plain = tree.lookupPlain(pathB, pathB.length);
-    if (plain >= 0) return plain;
     const { parts, trailingSlash } = cleanComponents(pathB);
     let node = tree.root;
     for (const name of parts) {
@@ -141,37 +158,73 @@ export class CollectionFS {
     return node;
   }
 
-  /** Go `openFile`: returns the node and access mode, creating/truncating as flags say. */
-  #openNode(userPath: string, flags: number, perm: number, syscall: string): { node: number; readable: boolean; writable: boolean; append: boolean } {
+  /**
+   * The existing node at a non-empty plain ASCII user path (components joined by single slashes,
+   * none `.` or `..`), or -1 when the path is not plain and ASCII or names no node. ASCII paths
+   * are their own UTF-8 bytes, so the walk needs no byte-string conversion.
+   */
+  #plainNode(userPath: string): number {
     const tree = this.#tree;
+    if (userPath === this.#plainPath && this.#plainGen === tree.structureGen) return this.#plainPathNode;
+    const node = tree.lookupPlainAscii(userPath);
+    if (node < 0) return -1;
+    this.#plainPath = userPath;
+    this.#plainPathNode = node;
+    this.#plainGen = tree.structureGen;
+    return node;
+  }
+
+  /** Go `rlookup` of a user path: {@link #plainNode}, else full resolution. */
+  #lookup(userPath: string, syscall: string): number {
+    const node = this.#plainNode(userPath);
+    return node >= 0 ? node : this.#resolve(toByteString(userPath), syscall, userPath);
+  }
+
+  /**
+   * Go `openFile`: the node (or GETTER) `userPath` opens with numeric `flags`, after creating or
+   * truncating it as the flags say. On return `flags` are valid (see {@link accessBits}).
+   */
+  #openNode(userPath: string, flags: number, perm: number, syscall: string): number {
     if ((flags & O_SYNC) !== 0) throw fsError('ErrSyncNotSupported', syscall, userPath);
+    if ((flags & O_CREAT) === 0) {
+      // Without O_CREAT an existing plain path is one walk, no parent/base substrings (with
+      // O_CREAT a miss is likely, and it would cost a second walk).
+      const node = this.#plainNode(userPath);
+      if (node >= 0) {
+        if (accessBits(flags) < 0) throw invalidFlags(syscall, userPath, flags);
+        return this.#openExisting(node, flags, syscall, userPath);
+      }
+    }
+    const tree = this.#tree;
     const pathB = toByteString(userPath);
     const slash = pathB.lastIndexOf('/');
     const base = pathB.slice(slash + 1);
     let parent = slash < 0 ? tree.root : tree.lookupPlain(pathB, slash);
     if (parent < 0 || !tree.isDir(parent)) parent = this.#resolve(pathB.slice(0, slash + 1), syscall, userPath);
-    const acc = accessMode(flags);
-    if (acc === undefined) throw fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
-    const append = (flags & O_APPEND) !== 0;
-    if (base === '' || base === '.') return { node: parent, ...acc, append };
-    if (base === '..') return { node: tree.parentOf(parent), ...acc, append };
+    if (accessBits(flags) < 0) throw invalidFlags(syscall, userPath, flags);
+    if (base === '' || base === '.') return parent;
+    if (base === '..') return tree.parentOf(parent);
     let node = tree.childOf(parent, base);
     if (node < 0 && parent === tree.root && base === COLLECTION_RECORD_NAME) node = GETTER;
-    if (node === -1) {
-      if ((flags & O_CREAT) === 0) throw fsError('ErrNotExist', syscall, userPath);
-      const now = this.#tree.now();
-      node = tree.newFile(base, (perm | 0o755) & 0o7777, now);
-      tree.link(parent, base, node);
-      tree.touch(parent, now);
-    } else if ((flags & O_EXCL) !== 0) {
-      throw fsError('ErrExist', syscall, userPath);
-    } else if ((flags & O_TRUNC) !== 0) {
-      if (!acc.writable) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC in read-only mode' });
+    if (node !== -1) return this.#openExisting(node, flags, syscall, userPath);
+    if ((flags & O_CREAT) === 0) throw fsError('ErrNotExist', syscall, userPath);
+    const now = tree.now();
+    node = tree.newFile(base, (perm | 0o755) & 0o7777, now);
+    tree.link(parent, base, node);
+    tree.touch(parent, now);
+    return node;
+  }
+
+  /** The O_EXCL / O_TRUNC part of {@link #openNode} for an existing entry (a node or GETTER). */
+  #openExisting(node: number, flags: number, syscall: string, userPath: string): number {
+    if ((flags & O_EXCL) !== 0) throw fsError('ErrExist', syscall, userPath);
+    if ((flags & O_TRUNC) !== 0) {
+      if (!isWritable(flags)) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC in read-only mode' });
       if (node === GETTER) throw fsError('ErrInvalidOperation', syscall, userPath);
-      if (tree.isDir(node)) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC when opening directory' });
+      if (this.#tree.isDir(node)) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC when opening directory' });
       this.#core.truncate(node, 0);
     }
-    return { node, ...acc, append };
+    return node;
   }
 
   async #recordContent(): Promise<Buffer> {
@@ -188,9 +241,9 @@ export class CollectionFS {
   async open(path: string, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
     const f = flagsToNumber(flags);
     if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
-    const o = this.#openNode(path, f, mode, 'open');
-    const target: HandleTarget = o.node === GETTER ? { kind: 'getter', content: await this.#recordContent() } : { kind: 'node', node: o.node };
-    return new CollectionFileHandle(this.#core, target, o, path, this.#nextFd++);
+    const node = this.#openNode(path, f, mode, 'open');
+    const record = node === GETTER ? await this.#recordContent() : undefined;
+    return new CollectionFileHandle(this.#core, node, record, f, path, this.#nextFd++);
   }
 
   /** Read a whole file (a string when an encoding is given). */
@@ -212,10 +265,10 @@ export class CollectionFS {
     const flags = flagsToNumber(o.flag ?? 'w');
     if (flags === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(o.flag)}` });
     const bytes = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : data;
-    const h = this.#openNode(path, flags, o.mode ?? 0, 'open');
-    if (!h.writable) throw fsError('ErrReadOnlyFile', 'write', path);
-    if (h.node === GETTER || this.#tree.isDir(h.node)) throw fsError('ErrInvalidOperation', 'write', path);
-    await this.#core.writeAt(h.node, bytes, h.append ? this.#tree.fileSize(h.node) : 0);
+    const node = this.#openNode(path, flags, o.mode ?? 0, 'open');
+    if (!isWritable(flags)) throw fsError('ErrReadOnlyFile', 'write', path);
+    if (node === GETTER || this.#tree.isDir(node)) throw fsError('ErrInvalidOperation', 'write', path);
+    await this.#core.writeAt(node, bytes, (flags & O_APPEND) !== 0 ? this.#tree.fileSize(node) : 0);
   }
 
   /** Append `data` to a file, creating it if missing. */
@@ -234,21 +287,9 @@ export class CollectionFS {
 
   /** Stats of a node; a directory's size is its number of entries. */
   async stat(path: string): Promise<CollectionStats> {
-    const node = this.#resolve(toByteString(path), 'stat', path);
-    if (node === GETTER) {
-      const content = await this.#recordContent();
-      return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: content.length, mtimeMs: this.#tree.now(), name: '' });
-    }
-    const tree = this.#tree;
-    const isDir = tree.isDir(node);
-    return new CollectionStats({
-      ino: node,
-      isDir,
-      perm: tree.modeOf(node),
-      size: isDir ? tree.childCount(node) : tree.fileSize(node),
-      mtimeMs: tree.mtimeOf(node),
-      name: node === tree.root ? '.' : fromByteString(tree.nameOf(node)),
-    });
+    const node = this.#lookup(path, 'stat');
+    if (node === GETTER) return recordStats(await this.#recordContent(), this.#tree.now());
+    return nodeStats(this.#tree, node);
   }
 
   /** Same as {@link stat} (collections have no symlinks). */
@@ -258,7 +299,7 @@ export class CollectionFS {
 
   /** Resolves if `path` exists, else rejects with ENOENT (Node `access`). */
   async access(path: string): Promise<void> {
-    this.#resolve(toByteString(path), 'access', path);
+    this.#lookup(path, 'access');
   }
 
   /** Sorted entry names (or dirents). `.arvados#collection` is never listed. */
@@ -409,10 +450,10 @@ export class CollectionFS {
     const snap = takeSnapshot(tree, from);
     const flags = O_WRONLY | O_CREAT | ((mode & 1) !== 0 ? O_EXCL : 0);
     const target = this.#openNode(dest, flags, 0o644, 'copyfile');
-    if (target.node === GETTER || tree.isDir(target.node)) throw fsError('ErrIsDirectory', 'copyfile', dest);
-    const copy = materialize(tree, snap, tree.nameOf(target.node));
-    const parent = tree.parentOf(target.node);
-    tree.link(parent, tree.nameOf(target.node), copy);
+    if (target === GETTER || tree.isDir(target)) throw fsError('ErrIsDirectory', 'copyfile', dest);
+    const copy = materialize(tree, snap, tree.nameOf(target));
+    const parent = tree.parentOf(target);
+    tree.link(parent, tree.nameOf(target), copy);
     tree.touch(copy);
     tree.touch(parent);
   }
@@ -421,9 +462,9 @@ export class CollectionFS {
 
   /** Go `Snapshot`: a detached deep copy of the file or directory at `path`. */
   async snapshot(path: string): Promise<CollectionSnapshot> {
-    const o = this.#openNode(path, O_RDONLY, 0, 'snapshot');
-    if (o.node === GETTER) throw fsError('ErrInvalidOperation', 'snapshot', path);
-    return new CollectionSnapshot(takeSnapshot(this.#tree, o.node));
+    const node = this.#openNode(path, O_RDONLY, 0, 'snapshot');
+    if (node === GETTER) throw fsError('ErrInvalidOperation', 'snapshot', path);
+    return new CollectionSnapshot(takeSnapshot(this.#tree, node));
   }
 
   /**
@@ -433,19 +474,18 @@ export class CollectionFS {
    */
   async splice(path: string, snapshot: CollectionSnapshot): Promise<void> {
     const tree = this.#tree;
-    let o: { node: number };
+    let target: number;
     try {
-      o = this.#openNode(path, O_WRONLY, 0, 'splice');
+      target = this.#openNode(path, O_WRONLY, 0, 'splice');
     } catch (err) {
       if (!(err instanceof FsError) || err.code !== 'ENOENT') throw err;
       try {
-        o = this.#openNode(path, O_WRONLY | O_CREAT, 0o700, 'splice');
+        target = this.#openNode(path, O_WRONLY | O_CREAT, 0o700, 'splice');
       } catch (err2) {
         if (!(err2 instanceof FsError)) throw err2;
         throw fsError(err2.goSentinel, 'splice', path, { goMessage: `open ${path}: ${err2.goMessage}` });
       }
     }
-    const target = o.node;
     if (target === GETTER) throw fsError('ErrInvalidOperation', 'splice', path);
     const snap = snapshot.root;
     if (tree.isDir(target)) {

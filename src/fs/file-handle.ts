@@ -1,16 +1,8 @@
 import { fsError } from './fs-error.js';
 import type { FsCore } from './fs-core.js';
-import { CollectionStats } from './stats.js';
-
-/** What a handle is open on: a tree node, or the read-only `.arvados#collection` content. */
-export type HandleTarget = { kind: 'node'; node: number } | { kind: 'getter'; content: Buffer };
-
-/** Access flags of an open handle. */
-export interface HandleMode {
-  readable: boolean;
-  writable: boolean;
-  append: boolean;
-}
+import { fromByteString } from './path.js';
+import { O_APPEND, isReadable, isWritable } from './open-flags.js';
+import { type CollectionStats, nodeStats, recordStats } from './stats.js';
 
 /** Result of {@link CollectionFileHandle.read}. */
 export interface ReadResult<T extends Uint8Array> {
@@ -35,20 +27,31 @@ const READ_CHUNK_BYTES = 64 * 1024;
 export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   readonly fd: number;
   readonly #core: FsCore;
-  readonly #target: HandleTarget;
-  readonly #mode: HandleMode;
+  /** The tree node open (not a node when `#record` is set). */
+  readonly #node: number;
+  /** The `.arvados#collection` content, generated at open; undefined for a tree node. */
+  readonly #record: Buffer | undefined;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #append: boolean;
   readonly #path: string;
   #pos = 0;
   #closed = false;
   #dirCursor: string[] | undefined;
 
-  /** @internal Created by CollectionFS.open. */
-  constructor(core: FsCore, target: HandleTarget, mode: HandleMode, path: string, fd: number) {
-    this.#core = core;
-    this.#target = target;
-    this.#mode = mode;
-    this.#path = path;
+  /**
+   * @internal Created by CollectionFS.open with valid `flags` (numeric O_*): on tree node `node`,
+   * or (`record` given) on the `.arvados#collection` content.
+   */
+  constructor(core: FsCore, node: number, record: Buffer | undefined, flags: number, path: string, fd: number) {
     this.fd = fd;
+    this.#core = core;
+    this.#node = node;
+    this.#record = record;
+    this.#readable = isReadable(flags);
+    this.#writable = isWritable(flags);
+    this.#append = (flags & O_APPEND) !== 0;
+    this.#path = path;
   }
 
   /** The handle's current position (used when `position` is omitted). */
@@ -61,8 +64,14 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   }
 
   #size(): number {
-    const t = this.#target;
-    return t.kind === 'getter' ? t.content.length : this.#core.tree.isDir(t.node) ? 0 : this.#core.tree.fileSize(t.node);
+    if (this.#record !== undefined) return this.#record.length;
+    const tree = this.#core.tree;
+    return tree.isDir(this.#node) ? 0 : tree.fileSize(this.#node);
+  }
+
+  /** True if the handle is on a directory (false for `.arvados#collection`). */
+  #isDir(): boolean {
+    return this.#record === undefined && this.#core.tree.isDir(this.#node);
   }
 
   /**
@@ -101,17 +110,17 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
     this.#check('read');
     const off = offset ?? 0;
     const len = length ?? buffer.length - off;
-    if (!this.#mode.readable) throw fsError('ErrWriteOnlyMode', 'read', this.#path);
+    if (!this.#readable) throw fsError('ErrWriteOnlyMode', 'read', this.#path);
     const usePos = position === undefined || position === null || position < 0;
     const at: number = usePos ? this.#pos : (position as number);
     let n: number;
-    const t = this.#target;
-    if (t.kind === 'getter') {
-      n = Math.max(0, Math.min(len, t.content.length - at));
-      if (n > 0) buffer.set(t.content.subarray(at, at + n), off);
+    const record = this.#record;
+    if (record !== undefined) {
+      n = Math.max(0, Math.min(len, record.length - at));
+      if (n > 0) buffer.set(record.subarray(at, at + n), off);
     } else {
-      if (this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'read', this.#path);
-      n = await this.#core.readAt(t.node, buffer, off, len, at);
+      if (this.#core.tree.isDir(this.#node)) throw fsError('ErrInvalidOperation', 'read', this.#path);
+      n = await this.#core.readAt(this.#node, buffer, off, len, at);
     }
     if (usePos) this.#pos = at + n;
     return { bytesRead: n, buffer };
@@ -135,14 +144,13 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
       bytes = off === 0 && len === data.length ? data : data.subarray(off, off + len);
       pos = position;
     }
-    if (!this.#mode.writable) throw fsError('ErrReadOnlyFile', 'write', this.#path);
-    const t = this.#target;
-    if (t.kind === 'getter' || this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'write', this.#path);
+    if (!this.#writable) throw fsError('ErrReadOnlyFile', 'write', this.#path);
+    if (this.#record !== undefined || this.#core.tree.isDir(this.#node)) throw fsError('ErrInvalidOperation', 'write', this.#path);
     const usePos = pos === undefined || pos === null || pos < 0;
-    if (this.#mode.append) this.#pos = this.#core.tree.fileSize(t.node);
-    const at = usePos || this.#mode.append ? this.#pos : (pos as number);
-    const n = await this.#core.writeAt(t.node, bytes, at);
-    if (usePos || this.#mode.append) this.#pos = at + n;
+    if (this.#append) this.#pos = this.#core.tree.fileSize(this.#node);
+    const at = usePos || this.#append ? this.#pos : (pos as number);
+    const n = await this.#core.writeAt(this.#node, bytes, at);
+    if (usePos || this.#append) this.#pos = at + n;
     return { bytesWritten: n, buffer: data };
   }
 
@@ -152,37 +160,24 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
    */
   async truncate(len = 0): Promise<void> {
     this.#check('ftruncate');
-    const t = this.#target;
-    if (t.kind === 'getter' || this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'ftruncate', this.#path);
+    if (this.#record !== undefined || this.#core.tree.isDir(this.#node)) throw fsError('ErrInvalidOperation', 'ftruncate', this.#path);
     if (len < 0) throw fsError('ErrInvalidArgument', 'ftruncate', this.#path);
     await this.#core.waitForMarshal();
-    this.#core.truncate(t.node, len);
+    this.#core.truncate(this.#node, len);
   }
 
   /** Stats of the open node (a directory's size is its number of entries). */
   async stat(): Promise<CollectionStats> {
     this.#check('fstat');
-    const t = this.#target;
-    if (t.kind === 'getter') return new CollectionStats({ ino: -1, isDir: false, perm: 0o444, size: t.content.length, mtimeMs: this.#core.tree.now(), name: '' });
-    const tree = this.#core.tree;
-    const isDir = tree.isDir(t.node);
-    return new CollectionStats({
-      ino: t.node,
-      isDir,
-      perm: tree.modeOf(t.node),
-      size: isDir ? tree.childCount(t.node) : tree.fileSize(t.node),
-      mtimeMs: tree.mtimeOf(t.node),
-      name: Buffer.from(tree.nameOf(t.node), 'latin1').toString('utf8'),
-    });
+    return this.#record !== undefined ? recordStats(this.#record, this.#core.tree.now()) : nodeStats(this.#core.tree, this.#node);
   }
 
   /** Read from the handle's position to EOF; a string when `encoding` is given. */
   async readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null }): Promise<Buffer | string> {
     this.#check('read');
     const encoding = typeof options === 'string' ? options : (options?.encoding ?? null);
-    if (!this.#mode.readable) throw fsError('ErrWriteOnlyMode', 'read', this.#path);
-    const t = this.#target;
-    if (t.kind === 'node' && this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'read', this.#path);
+    if (!this.#readable) throw fsError('ErrWriteOnlyMode', 'read', this.#path);
+    if (this.#isDir()) throw fsError('ErrInvalidOperation', 'read', this.#path);
     const size = this.#size();
     const out = Buffer.alloc(Math.max(0, size - this.#pos));
     let got = 0;
@@ -205,8 +200,7 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
   /** Append `data` at EOF. */
   async appendFile(data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding }): Promise<void> {
     this.#check('write');
-    const t = this.#target;
-    if (t.kind === 'node' && this.#mode.writable && !this.#core.tree.isDir(t.node)) this.#pos = this.#core.tree.fileSize(t.node);
+    if (this.#record === undefined && this.#writable && !this.#core.tree.isDir(this.#node)) this.#pos = this.#core.tree.fileSize(this.#node);
     await this.writeFile(data, options);
   }
 
@@ -217,9 +211,8 @@ export class CollectionFileHandle implements AsyncIterable<Uint8Array> {
    */
   async readdir(count = 0): Promise<string[]> {
     this.#check('readdir');
-    const t = this.#target;
-    if (t.kind === 'getter' || !this.#core.tree.isDir(t.node)) throw fsError('ErrInvalidOperation', 'readdir', this.#path);
-    const all = (): string[] => this.#core.tree.sortedNames(t.node).map((n) => Buffer.from(n, 'latin1').toString('utf8'));
+    if (!this.#isDir()) throw fsError('ErrInvalidOperation', 'readdir', this.#path);
+    const all = (): string[] => this.#core.tree.sortedNames(this.#node).map(fromByteString);
     if (count <= 0) return all();
     this.#dirCursor ??= all();
     return this.#dirCursor.splice(0, count);

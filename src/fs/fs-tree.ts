@@ -1,11 +1,13 @@
 import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
-import { ChildIndex } from './child-index.js';
+import { ChildIndex, FNV_OFFSET, FNV_PRIME } from './child-index.js';
 import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
 import { resized } from '../util/typed-array.js';
 
 const KIND_DIR = 1;
 const KIND_FILE = 2;
+const SLASH = 0x2f;
+const DOT = 0x2e;
 
 /** Go's memory-estimate overhead per node and per segment. */
 export const NODE_OVERHEAD_BYTES = 64;
@@ -51,6 +53,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #pLen = new Uint32Array(64);
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
+  /** Bumped by every link, unlink and takeChildren: a directory listing cached before is stale. */
+  structureGen = 0;
   /** Clock for mtimes, ms since the epoch (CollectionFSOptions.now). */
   now: () => number = Date.now;
 
@@ -263,6 +267,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
   link(dir: number, name: string, node: number): void {
+    this.structureGen++;
     this.#names[node] = name;
     this.#parent[node] = dir;
     const k = this.#kidsOf(dir);
@@ -284,6 +289,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Remove the entry `name` from `dir` (the node itself stays valid for open handles). */
   unlink(dir: number, name: string): void {
+    this.structureGen++;
     const k = this.#kidsOf(dir);
     if (k === undefined) return;
     if (typeof k === 'number') {
@@ -297,6 +303,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
+    this.structureGen++;
     this.#setKids(dir, this.#kids[from]);
     this.#setKids(from, undefined);
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
@@ -515,6 +522,43 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     for (let n = node; ; n = this.parentOf(n)) {
       if (n === anc) return true;
       if (n === this.root) return false;
+    }
+  }
+
+  /**
+   * {@link lookupPlain} of a whole path that must also be ASCII (a user path that is its own
+   * UTF-8): -1 when `s` is empty, not plain, not ASCII or names no node. One pass over the chars
+   * finds the slashes, checks ASCII and hashes the components a ChildIndex looks up.
+   */
+  lookupPlainAscii(s: string): number {
+    const end = s.length;
+    let node = this.root;
+    let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
+    for (let start = 0; ; ) {
+      if (this.#kind[node] !== KIND_DIR) return -1;
+      const k = this.#kids[node];
+      if (k === undefined) return -1;
+      let i = start;
+      let c = 0;
+      if (typeof k === 'number') {
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) seen |= c;
+        const name = this.#names[k] ?? '';
+        if (name.length !== i - start || !s.startsWith(name, start)) return -1;
+        node = k;
+      } else {
+        let fnv = FNV_OFFSET;
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
+          seen |= c;
+          fnv = Math.imul(fnv ^ c, FNV_PRIME);
+        }
+        node = k.getRangeFnv(s, start, i, fnv);
+        if (node < 0) return -1;
+      }
+      // Entries are never named "", "." or "..", but such a component makes the path not plain.
+      const len = i - start;
+      if (len === 0 || (len <= 2 && s.charCodeAt(start) === DOT && (len === 1 || s.charCodeAt(start + 1) === DOT))) return -1;
+      if (i === end) return seen < 0x80 ? node : -1;
+      start = i + 1;
     }
   }
 }

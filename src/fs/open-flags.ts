@@ -44,16 +44,20 @@ export function flagsToNumber(flags: string | number | undefined): number | unde
   return STRING_FLAGS[flags];
 }
 
-/** The decoded access mode: undefined for an invalid combination (e.g. O_RDWR|O_WRONLY). */
-export function accessMode(flags: number): { readable: boolean; writable: boolean } | undefined {
-  switch (flags & (O_RDWR | O_RDONLY | O_WRONLY)) {
-    case O_RDWR:
-      return { readable: true, writable: true };
-    case O_RDONLY:
-      return { readable: true, writable: false };
-    case O_WRONLY:
-      return { readable: false, writable: true };
-    default:
-      return undefined;
-  }
+const O_ACCMODE = O_RDWR | O_RDONLY | O_WRONLY;
+
+/** The access-mode bits of `flags` (O_RDONLY, O_WRONLY or O_RDWR), or -1 for an invalid combination (e.g. O_RDWR|O_WRONLY). */
+export function accessBits(flags: number): number {
+  const acc = flags & O_ACCMODE;
+  return acc === O_RDONLY || acc === O_WRONLY || acc === O_RDWR ? acc : -1;
+}
+
+/** Whether valid `flags` allow reading. */
+export function isReadable(flags: number): boolean {
+  return (flags & O_ACCMODE) !== O_WRONLY;
+}
+
+/** Whether valid `flags` allow writing. */
+export function isWritable(flags: number): boolean {
+  return (flags & O_ACCMODE) !== O_RDONLY;
 }

@@ -1,4 +1,8 @@
 import { constants } from 'node:fs';
+import type { FsTree } from './fs-tree.js';
+import { fromByteString } from './path.js';
+
+const { S_IFDIR, S_IFMT, S_IFREG } = constants;
 
 /** Collections hold only files and directories: every special-file predicate is false. */
 abstract class RegularOrDirectory {
@@ -24,34 +28,43 @@ abstract class RegularOrDirectory {
  * the Go SDK); a file's is its length in bytes.
  */
 export class CollectionStats extends RegularOrDirectory {
-  readonly dev = 0;
-  readonly ino: number;
-  readonly mode: number;
-  readonly nlink = 1;
-  readonly uid = 0;
-  readonly gid = 0;
-  readonly rdev = 0;
-  readonly size: number;
-  readonly blksize = 65536;
-  readonly blocks: number;
-  readonly atimeMs: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  readonly birthtimeMs: number;
+  // Fields are `declare`d and all set in the constructor, in Node's order: class field
+  // initializers would define each one twice (once as undefined) on every stat.
+  declare readonly dev: number;
+  declare readonly ino: number;
+  declare readonly mode: number;
+  declare readonly nlink: number;
+  declare readonly uid: number;
+  declare readonly gid: number;
+  declare readonly rdev: number;
+  declare readonly size: number;
+  declare readonly blksize: number;
+  declare readonly blocks: number;
+  declare readonly atimeMs: number;
+  declare readonly mtimeMs: number;
+  declare readonly ctimeMs: number;
+  declare readonly birthtimeMs: number;
   /** The base name (byte-decoded UTF-8); `""` for `.arvados#collection`, as in Go. */
-  readonly name: string;
+  declare readonly name: string;
 
-  constructor(init: { ino: number; isDir: boolean; perm: number; size: number; mtimeMs: number; name: string }) {
+  /** @internal Created by CollectionFS and its file handles. */
+  constructor(ino: number, isDir: boolean, perm: number, size: number, mtimeMs: number, name: string) {
     super();
-    this.ino = init.ino;
-    this.mode = (init.isDir ? constants.S_IFDIR : constants.S_IFREG) | (init.perm & 0o7777);
-    this.size = init.size;
-    this.blocks = Math.ceil(init.size / 512);
-    this.atimeMs = init.mtimeMs;
-    this.mtimeMs = init.mtimeMs;
-    this.ctimeMs = init.mtimeMs;
-    this.birthtimeMs = init.mtimeMs;
-    this.name = init.name;
+    this.dev = 0;
+    this.ino = ino;
+    this.mode = (isDir ? S_IFDIR : S_IFREG) | (perm & 0o7777);
+    this.nlink = 1;
+    this.uid = 0;
+    this.gid = 0;
+    this.rdev = 0;
+    this.size = size;
+    this.blksize = 65536;
+    this.blocks = Math.ceil(size / 512);
+    this.atimeMs = mtimeMs;
+    this.mtimeMs = mtimeMs;
+    this.ctimeMs = mtimeMs;
+    this.birthtimeMs = mtimeMs;
+    this.name = name;
   }
 
   get mtime(): Date {
@@ -67,10 +80,10 @@ export class CollectionStats extends RegularOrDirectory {
     return new Date(this.birthtimeMs);
   }
   isFile(): boolean {
-    return (this.mode & constants.S_IFMT) === constants.S_IFREG;
+    return (this.mode & S_IFMT) === S_IFREG;
   }
   isDirectory(): boolean {
-    return (this.mode & constants.S_IFMT) === constants.S_IFDIR;
+    return (this.mode & S_IFMT) === S_IFDIR;
   }
 }
 
@@ -94,4 +107,16 @@ export class CollectionDirent extends RegularOrDirectory {
   isDirectory(): boolean {
     return this.isDir;
   }
+}
+
+/** Stats of tree node `node` (the root is named `.`). */
+export function nodeStats(tree: FsTree, node: number): CollectionStats {
+  const isDir = tree.isDir(node);
+  const name = node === tree.root ? '.' : fromByteString(tree.nameOf(node));
+  return new CollectionStats(node, isDir, tree.modeOf(node), isDir ? tree.childCount(node) : tree.fileSize(node), tree.mtimeOf(node), name);
+}
+
+/** Stats of `.arvados#collection` (its content is generated, so its mtime is now). */
+export function recordStats(content: Uint8Array, nowMs: number): CollectionStats {
+  return new CollectionStats(-1, false, 0o444, content.length, nowMs, '');
 }
