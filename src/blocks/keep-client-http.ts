@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { KeepError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
@@ -14,6 +15,8 @@ export interface KeepHttpRequest {
   timeoutMs: number;
   /** Refuse response bodies larger than this. */
   maxBodyBytes: number;
+  /** md5 the response body as it arrives (`KeepHttpResponse.md5`). */
+  md5Body?: boolean;
 }
 
 export interface KeepHttpResponse {
@@ -21,7 +24,12 @@ export interface KeepHttpResponse {
   headers: IncomingHttpHeaders;
   /** The whole body; large bodies are in shared memory (the hash pool reads them in place). */
   body: Uint8Array;
+  /** md5 of `body` when the request asked for it (`md5Body`). */
+  md5?: string;
 }
+
+/** Hash received bytes in steps of at least this much: fewer, larger updates of cache-warm data. */
+const HASH_STEP_BYTES = 1024 * 1024;
 
 const SHARED_FROM_BYTES = 256 * 1024;
 
@@ -69,6 +77,10 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
       const fixed = declared === undefined ? undefined : declared >= SHARED_FROM_BYTES ? new Uint8Array(new SharedArrayBuffer(declared)) : new Uint8Array(declared);
       const chunks: Buffer[] = [];
       let received = 0;
+      // With a Content-Length, bytes are hashed from the body buffer while the rest is arriving,
+      // so the md5 is ready soon after the last byte instead of a whole-block hash later.
+      const md5 = r.md5Body === true ? createHash('md5') : undefined;
+      let hashed = 0;
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         if (received + chunk.byteLength > (fixed?.byteLength ?? r.maxBodyBytes)) {
@@ -78,6 +90,10 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         if (fixed !== undefined) fixed.set(chunk, received);
         else chunks.push(chunk);
         received += chunk.byteLength;
+        if (md5 !== undefined && fixed !== undefined && received - hashed >= HASH_STEP_BYTES) {
+          md5.update(fixed.subarray(hashed, received));
+          hashed = received;
+        }
       });
       res.on('aborted', () => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: response cut short after ${received} bytes`)));
       res.on('error', (err) => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: ${err.message}`, { cause: err })));
@@ -92,7 +108,10 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         }
         settled = true;
         cleanup();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: fixed ?? concatBytes(chunks, received) });
+        const body = fixed ?? concatBytes(chunks, received);
+        const out: KeepHttpResponse = { status: res.statusCode ?? 0, headers: res.headers, body };
+        if (md5 !== undefined) out.md5 = md5.update(body.subarray(hashed)).digest('hex');
+        resolve(out);
       });
     });
     if (r.body !== undefined && r.body.byteLength > 0) req.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));

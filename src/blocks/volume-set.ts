@@ -1,6 +1,7 @@
 import { isKeepError, KeepError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
-import type { AbortOptions, BlockInfo, BlockStore, GetOptions, PutOptions, PutResult } from './block-store.js';
+import type { AbortOptions, BlockInfo, BlockReadStream, BlockStore, GetOptions, PutOptions, PutResult, ReadStreamOptions } from './block-store.js';
+import { readBlockStream } from './block-read-stream.js';
 import { defaultHashPool, type HashPool } from './hash-pool.js';
 import { blockNotFound, checkBlockSize, checkExpectedHash, hashMismatch, hashOfLocator } from './locator-hash.js';
 import { volumeOrder } from './rendezvous.js';
@@ -143,6 +144,20 @@ export class VolumeSet implements BlockStore {
     return this.#firstFound(locator, options, (v) => v.store.get(locator, options));
   }
 
+  /**
+   * Stream from the first volume (in read order) whose copy yields its first chunk: a missing or
+   * corrupt copy found by then (for blocks of one chunk, the whole check) moves on to the next
+   * volume, as `get` does. Corruption found later ends the stream with ERR_HASH_MISMATCH.
+   */
+  async readStream(locator: string, options: ReadStreamOptions = {}): Promise<BlockReadStream> {
+    return this.#firstFound(locator, options, async (v) => {
+      const stream = await readBlockStream(v.store, locator, options);
+      const it = stream.chunks[Symbol.asyncIterator]();
+      const first = await it.next();
+      return { size: stream.size, chunks: resumed(first, it) };
+    });
+  }
+
   async head(locator: string, options: AbortOptions = {}): Promise<BlockInfo> {
     return this.#firstFound(locator, options, (v) => v.store.head(locator, options));
   }
@@ -235,5 +250,14 @@ export class VolumeSet implements BlockStore {
       return new KeepError('ERR_STORAGE_FULL', `Cannot put block "${hash}": storage full on every volume (${detail})`, { cause: failures[0]?.err });
     }
     return new KeepError('ERR_INSUFFICIENT_REPLICAS', `Cannot put block "${hash}": stored ${stored} of ${want}${detail === '' ? '' : ` (${detail})`}`, { cause: failures[0]?.err });
+  }
+}
+
+/** The rest of an iteration whose first step has been taken already. */
+async function* resumed(first: IteratorResult<Uint8Array>, it: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    for (let r = first; r.done !== true; r = await it.next()) yield r.value;
+  } finally {
+    await it.return?.();
   }
 }

@@ -239,6 +239,49 @@ describe('keep server: GET and HEAD', () => {
     }
   });
 
+  it('GET streams a block of several chunks; one found corrupt after the headers has its response aborted', async () => {
+    const { DirectoryStore } = await import('../../src/blocks/directory-store.js');
+    const { KeepClient } = await import('../../src/blocks/keep-client.js');
+    const { isKeepError } = await import('../../src/errors.js');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = await mkdtemp(join(tmpdir(), 'keep-stream-'));
+    const disk = await DirectoryStore.open({ root, fsync: false, minFreeBytes: 0, streamChunkBytes: 64 * 1024 });
+    const srv = await startKeepServer({ store: disk });
+    const kc = new KeepClient({ services: [{ url: srv.url }], replicas: 1, retries: 0 });
+    try {
+      const data = randomData(1_000_000);
+      const h = md5(data);
+      await disk.put(data);
+      const ok = await http(srv.url, 'GET', `/${h}+1000000`);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers['content-length'], '1000000');
+      assert.equal(md5(ok.body), h);
+      assert.equal(md5(await kc.get(`${h}+1000000`)), h);
+      const bad = Uint8Array.from(data);
+      bad[999_999] = (bad[999_999] ?? 0) ^ 0xff;
+      await writeFile(join(root, h.slice(0, 3), h), bad);
+      // The 200 head and every chunk but the last go out, then the connection is cut.
+      const raw = await rawExchange(srv.url, `GET /${h}+1000000 HTTP/1.1\r\nHost: x\r\n\r\n`, false);
+      const headEnd = raw.indexOf('\r\n\r\n');
+      assert.match(raw.slice(0, headEnd), /^HTTP\/1\.1 200 /);
+      assert.match(raw.slice(0, headEnd), /content-length: 1000000/i);
+      const sent = raw.length - headEnd - 4;
+      assert.ok(sent < 1_000_000, `sent ${sent} body bytes`);
+      assert.deepEqual(Buffer.from(raw.slice(headEnd + 4), 'latin1'), Buffer.from(bad.subarray(0, sent)));
+      await assert.rejects(kc.get(`${h}+1000000`), (err: unknown) => {
+        assert.ok(isKeepError(err, 'ERR_REMOTE'), String(err));
+        assert.match(err.message, /cut short/);
+        return true;
+      });
+    } finally {
+      kc.close();
+      await srv.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('a non-KeepError from the store is a 500 with a generic body, reported to onError', async () => {
     const { signed } = await putBlock(10);
     store.throwPlain = true;

@@ -168,6 +168,26 @@ describe('VolumeSet', () => {
     await assert.rejects(plain.get(`${md5('nope')}+4`), code('ERR_BLOCK_NOT_FOUND'));
   });
 
+  it('readStream streams from the first volume whose copy yields its first chunk', async () => {
+    const good = new MemoryStore();
+    await good.put(QUX);
+    const set = new VolumeSet({
+      volumes: [
+        { uuid: U111, store: failing(new KeepError('ERR_HASH_MISMATCH', 'corrupt copy')) },
+        { uuid: U121, store: new MemoryStore() },
+        { uuid: U222, store: good },
+      ],
+    });
+    const stream = await set.readStream(QUX_LOC);
+    assert.equal(stream.size, 3);
+    const chunks: Uint8Array[] = [];
+    for await (const c of stream.chunks) chunks.push(c);
+    assert.deepEqual(chunks, [QUX]);
+    await assert.rejects(set.readStream(`${md5('nope')}+4`), code('ERR_HASH_MISMATCH'));
+    const plain = new VolumeSet({ volumes: [{ uuid: U111, store: new MemoryStore() }] });
+    await assert.rejects(plain.readStream(`${md5('nope')}+4`), code('ERR_BLOCK_NOT_FOUND'));
+  });
+
   it('list merges volumes without duplicates; trash and delete act on every writable volume', async () => {
     const { set, v } = three();
     await set.put(QUX, { replicas: 3 });
