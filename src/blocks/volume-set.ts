@@ -86,9 +86,24 @@ export class VolumeSet implements BlockStore {
     const signal = options.signal;
     throwIfAborted(signal);
     checkBlockSize(data.byteLength);
-    if (options.hash !== undefined) checkExpectedHash(options.hash);
-    const hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
-    if (options.hash !== undefined && options.hash !== hash) throw hashMismatch(options.hash, hash);
+    // With the hash given, each volume's put checks the data against it: hashing here as well
+    // made keepstore hash every PUT body twice. The data is hashed here only when no hash is
+    // given, or before an existing copy is counted (no volume put checks the data then).
+    let checked = false;
+    let hash: string;
+    if (options.hash !== undefined) {
+      checkExpectedHash(options.hash);
+      hash = options.hash;
+    } else {
+      hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
+      checked = true;
+    }
+    const check = async (): Promise<void> => {
+      if (checked) return;
+      const actual = await this.#pool.md5(data, signal === undefined ? {} : { signal });
+      if (actual !== hash) throw hashMismatch(hash, actual);
+      checked = true;
+    };
     const wantReplicas = options.replicas ?? 1;
     if (!Number.isInteger(wantReplicas) || wantReplicas < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot put block: replicas must be a positive integer, got ${wantReplicas}`);
     const wantClasses = options.storageClasses !== undefined && options.storageClasses.length > 0 ? [...new Set(options.storageClasses)] : this.#defaultClasses;
@@ -115,9 +130,16 @@ export class VolumeSet implements BlockStore {
     for (const v of candidates) {
       if (done()) break;
       if (!useful(v)) continue;
+      let held: boolean;
       try {
-        const info = await v.store.head(locator, sub);
-        if (info.size !== data.byteLength) continue;
+        held = (await v.store.head(locator, sub)).size === data.byteLength;
+      } catch (err) {
+        if (isKeepError(err, 'ERR_ABORTED')) throw err;
+        held = false;
+      }
+      if (!held) continue;
+      await check();
+      try {
         await v.store.touch(locator, sub);
         record(v);
       } catch (err) {
@@ -130,9 +152,11 @@ export class VolumeSet implements BlockStore {
       if (stored.has(v) || !useful(v)) continue;
       try {
         await v.store.put(data, { ...sub, hash });
+        checked = true;
         record(v);
       } catch (err) {
-        if (isKeepError(err, 'ERR_ABORTED')) throw err;
+        // A hash mismatch is the data's fault, not the volume's: no other volume would take it.
+        if (isKeepError(err, 'ERR_ABORTED') || isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
         failures.push({ uuid: v.uuid, err });
       }
     }
