@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { KeepError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
+import { BodyHasher } from './keep-client-body-hash.js';
+import type { HashPool } from './hash-pool.js';
 
 /** One HTTP exchange with a keep service. */
 export interface KeepHttpRequest {
@@ -17,6 +18,8 @@ export interface KeepHttpRequest {
   maxBodyBytes: number;
   /** md5 the response body as it arrives (`KeepHttpResponse.md5`). */
   md5Body?: boolean;
+  /** Pool that hashes large bodies (else they are hashed on this thread). */
+  hashPool?: HashPool;
 }
 
 export interface KeepHttpResponse {
@@ -28,8 +31,6 @@ export interface KeepHttpResponse {
   md5?: string;
 }
 
-/** Hash received bytes in steps of at least this much: fewer, larger updates of cache-warm data. */
-const HASH_STEP_BYTES = 1024 * 1024;
 
 const SHARED_FROM_BYTES = 256 * 1024;
 
@@ -79,8 +80,8 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
       let received = 0;
       // With a Content-Length, bytes are hashed from the body buffer while the rest is arriving,
       // so the md5 is ready soon after the last byte instead of a whole-block hash later.
-      const md5 = r.md5Body === true ? createHash('md5') : undefined;
-      let hashed = 0;
+      const hasher = r.md5Body === true && fixed !== undefined && res.statusCode === 200 ? new BodyHasher(fixed, r.hashPool) : undefined;
+      if (hasher !== undefined) res.once('close', () => hasher.cancel());
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         if (received + chunk.byteLength > (fixed?.byteLength ?? r.maxBodyBytes)) {
@@ -90,10 +91,7 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         if (fixed !== undefined) fixed.set(chunk, received);
         else chunks.push(chunk);
         received += chunk.byteLength;
-        if (md5 !== undefined && fixed !== undefined && received - hashed >= HASH_STEP_BYTES) {
-          md5.update(fixed.subarray(hashed, received));
-          hashed = received;
-        }
+        hasher?.advance(received);
       });
       res.on('aborted', () => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: response cut short after ${received} bytes`)));
       res.on('error', (err) => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: ${err.message}`, { cause: err })));
@@ -110,8 +108,11 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         cleanup();
         const body = fixed ?? concatBytes(chunks, received);
         const out: KeepHttpResponse = { status: res.statusCode ?? 0, headers: res.headers, body };
-        if (md5 !== undefined) out.md5 = md5.update(body.subarray(hashed)).digest('hex');
-        resolve(out);
+        if (hasher === undefined) {
+          resolve(out);
+          return;
+        }
+        hasher.digest().then((md5) => resolve({ ...out, md5 }), reject);
       });
     });
     if (r.body !== undefined && r.body.byteLength > 0) req.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));

@@ -204,6 +204,7 @@ export class KeepClient implements BlockStore {
       timeoutMs: this.#timeoutMs,
       maxBodyBytes: method === 'GET' && path.startsWith('/index/') ? Number.MAX_SAFE_INTEGER : MAX_BLOCK_SIZE_BYTES,
       md5Body,
+      hashPool: this.#pool,
     });
   }
 
