@@ -18,6 +18,11 @@ export interface AbortOptions {
 export interface PutOptions extends AbortOptions {
   /** Expected md5 (32 lowercase hex). When given, data with another md5 is refused (ERR_HASH_MISMATCH). */
   hash?: string;
+  /**
+   * The caller has itself checked that `hash` is the md5 of `data` (the keep server hashes PUT
+   * bodies while they arrive): a store may skip its own check. Ignored without `hash`.
+   */
+  hashChecked?: boolean;
   /** Copies wanted (stores that cannot replicate report what they stored). */
   replicas?: number;
   /** Storage classes wanted; empty or absent means the store's defaults. */

@@ -116,16 +116,19 @@ export class DirectoryStore implements BlockStore {
     if (options.hash !== undefined) checkExpectedHash(options.hash);
     this.#checkWritable('put block');
     await this.#init();
+    // A hash the caller checked already is not computed again.
+    const given = options.hash;
+    const md5 = (): Promise<string> => (given !== undefined && options.hashChecked === true ? Promise.resolve(given) : this.#pool.md5(data, signal === undefined ? {} : { signal }));
     // Known hash and block already here: no write, just check the data and touch.
-    if (options.hash !== undefined && (await this.#sizeIfExists(options.hash)) === data.byteLength) {
-      const hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
-      if (hash !== options.hash) throw hashMismatch(options.hash, hash);
+    if (given !== undefined && (await this.#sizeIfExists(given)) === data.byteLength) {
+      const hash = await md5();
+      if (hash !== given) throw hashMismatch(given, hash);
       if (await this.#touchIfExists(hash)) return this.#result(hash, data.byteLength);
     }
     await this.#checkFreeSpace(data.byteLength);
     const tmp = join(this.#tmpDir, `${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
     // Hash (worker thread) and write (libuv pool) at the same time.
-    const hashing = this.#pool.md5(data, signal === undefined ? {} : { signal });
+    const hashing = md5();
     hashing.catch(() => {});
     let renamed = false;
     try {

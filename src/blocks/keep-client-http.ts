@@ -1,7 +1,7 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { KeepError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
-import { BodyHasher } from './keep-client-body-hash.js';
+import { BodyHasher } from './body-hasher.js';
 import type { HashPool } from './hash-pool.js';
 
 /** One HTTP exchange with a keep service. */

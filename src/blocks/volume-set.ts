@@ -94,6 +94,7 @@ export class VolumeSet implements BlockStore {
     if (options.hash !== undefined) {
       checkExpectedHash(options.hash);
       hash = options.hash;
+      checked = options.hashChecked === true;
     } else {
       hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
       checked = true;
@@ -151,7 +152,7 @@ export class VolumeSet implements BlockStore {
       if (done()) break;
       if (stored.has(v) || !useful(v)) continue;
       try {
-        await v.store.put(data, { ...sub, hash });
+        await v.store.put(data, { ...sub, hash, hashChecked: checked });
         checked = true;
         record(v);
       } catch (err) {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeepError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/blocks/memory-store.js';
-import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE_BYTES, type BlockStore, type GetOptions } from '../../src/blocks/block-store.js';
+import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE_BYTES, type BlockStore, type GetOptions, type PutOptions, type PutResult } from '../../src/blocks/block-store.js';
 import { signLocator, verifyLocatorSignature } from '../../src/manifest/signature.js';
 import { startKeepServer, type KeepServer } from '../../src/server/keep/keep-server.js';
 import { KEEP_CORS_HEADERS } from '../../src/server/keep/keep-cors.js';
@@ -69,6 +69,34 @@ describe('keep server: PUT', () => {
     assert.equal(r.body.toString(), `content hash ${md5(data)} did not match specified locator ${wrong}\n`);
     await assert.rejects(store.get(wrong));
     await assert.rejects(store.get(md5(data)));
+  });
+
+  it('hashes PUT bodies as they arrive: the store gets hashChecked, a mismatch never reaches it (small and multi-MiB bodies)', async () => {
+    const puts: PutOptions[] = [];
+    const spy = new (class extends MemoryStore {
+      override put(data: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+        puts.push(options);
+        return super.put(data, options);
+      }
+    })();
+    const srv = await startKeepServer({ store: spy });
+    try {
+      for (const size of [100, 5 * 1024 * 1024 + 1]) {
+        puts.length = 0;
+        const data = randomData(size);
+        const ok = await http(srv.url, 'PUT', `/${md5(data)}`, {}, data);
+        assert.equal(ok.status, 200);
+        assert.equal(ok.body.toString(), `${md5(data)}+${size}\n`);
+        assert.deepEqual(puts.map((o) => [o.hash, o.hashChecked]), [[md5(data), true]]);
+        const wrong = md5('something else');
+        const bad = await http(srv.url, 'PUT', `/${wrong}`, {}, data);
+        assert.equal(bad.status, 400);
+        assert.equal(bad.body.toString(), `content hash ${md5(data)} did not match specified locator ${wrong}\n`);
+        assert.equal(puts.length, 1);
+      }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('refuses a body over 64 MiB with 413 before reading it', async () => {

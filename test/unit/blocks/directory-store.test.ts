@@ -5,6 +5,7 @@ import { readdir, readFile, stat, writeFile, mkdir, utimes } from 'node:fs/promi
 import { join } from 'node:path';
 import { isKeepError } from '../../../src/errors.js';
 import { DirectoryStore } from '../../../src/blocks/directory-store.js';
+import { HashPool } from '../../../src/blocks/hash-pool.js';
 import { blocksMd5, blocksRandom, blocksTempDir } from '../../helpers/blocks-tmp.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -63,6 +64,31 @@ describe('DirectoryStore', () => {
       assert.deepEqual(await store.get(locator, { offset: 0, length: 100 }), bad.subarray(0, 100));
       const lax = new DirectoryStore({ root, minFreeBytes: 0, verify: false });
       assert.deepEqual(await lax.get(locator), bad);
+    }
+  }));
+
+  it('a put with hashChecked does not hash again; without it the given hash is checked', () => withDir(async (root) => {
+    const pool = new HashPool({ threads: 1 });
+    let calls = 0;
+    const md5 = pool.md5.bind(pool);
+    pool.md5 = (d, o) => {
+      calls++;
+      return md5(d, o);
+    };
+    try {
+      const store = await DirectoryStore.open({ root, minFreeBytes: 0, hashPool: pool });
+      const data = blocksRandom(400_000);
+      const h = blocksMd5(data);
+      assert.equal((await store.put(data, { hash: h, hashChecked: true })).locator, `${h}+400000`);
+      assert.equal(calls, 0);
+      assert.deepEqual(new Uint8Array(await readFile(join(root, h.slice(0, 3), h))), data);
+      await store.put(data, { hash: h, hashChecked: true }); // already there: touched, not hashed
+      assert.equal(calls, 0);
+      const other = blocksRandom(400_000);
+      await assert.rejects(store.put(other, { hash: h }), code('ERR_HASH_MISMATCH'));
+      assert.equal(calls, 1);
+    } finally {
+      await pool.close();
     }
   }));
 

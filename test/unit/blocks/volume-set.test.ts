@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { isKeepError, KeepError } from '../../../src/errors.js';
-import type { BlockStore } from '../../../src/blocks/block-store.js';
+import type { BlockStore, PutOptions } from '../../../src/blocks/block-store.js';
 import { MemoryStore } from '../../../src/blocks/memory-store.js';
 import { HashPool } from '../../../src/blocks/hash-pool.js';
 import { VolumeSet, type VolumeConfig } from '../../../src/blocks/volume-set.js';
@@ -198,13 +198,39 @@ describe('VolumeSet', () => {
       await assert.rejects(set.put(other, { hash }), code('ERR_HASH_MISMATCH'));
       assert.equal(setHashes, before + 1);
       assert.deepEqual(await vol.get(`${hash}+300000`), data);
-      // Without a hash, the set hashes once to find the order; the volume checks again.
+      // Without a hash, the set hashes once to find the order.
       await set.put(other);
-      assert.equal(setHashes, before + 2);
+      assert.equal(setHashes, before + 1 + 1);
     } finally {
       await setPool.close();
       await volPool.close();
     }
+  });
+
+  it('volumes are told when the hash is checked already: by the caller, by the set, or by an earlier volume', async () => {
+    const seen: Array<boolean | undefined> = [];
+    const spy = (): BlockStore => {
+      const inner = new MemoryStore();
+      return Object.assign(Object.create(inner) as BlockStore, {
+        put: (data: Uint8Array, opts: PutOptions = {}) => {
+          seen.push(opts.hashChecked);
+          return inner.put(data, opts);
+        },
+        head: inner.head.bind(inner),
+      });
+    };
+    const set = new VolumeSet({ volumes: [{ uuid: U111, store: spy() }, { uuid: U222, store: spy() }] });
+    const data = new Uint8Array(1000).fill(3);
+    await set.put(data, { hash: md5(data), replicas: 2 });
+    assert.deepEqual(seen, [false, true]); // the first volume checked it
+    seen.length = 0;
+    const other = new Uint8Array(1000).fill(4);
+    await set.put(other, { replicas: 2 });
+    assert.deepEqual(seen, [true, true]); // the set hashed it
+    seen.length = 0;
+    const third = new Uint8Array(1000).fill(5);
+    await set.put(third, { hash: md5(third), hashChecked: true });
+    assert.deepEqual(seen, [true]);
   });
 
   it('readStream streams from the first volume whose copy yields its first chunk', async () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomFillSync } from 'node:crypto';
 import { HashPool } from '../../../src/blocks/hash-pool.js';
-import { BodyHasher } from '../../../src/blocks/keep-client-body-hash.js';
+import { BodyHasher } from '../../../src/blocks/body-hasher.js';
 
 const md5 = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
 
