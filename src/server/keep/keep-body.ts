@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { KeepError } from '../../errors.js';
 import { abortError, addAbortListener } from '../../util/abort.js';
-
 import { BodyHasher } from '../../blocks/body-hasher.js';
 import type { HashPool } from '../../blocks/hash-pool.js';
 import type { ReceiveBuffers } from './keep-buffers.js';
