@@ -18,6 +18,11 @@ export interface AbortOptions {
 export interface PutOptions extends AbortOptions {
   /** Expected md5 (32 lowercase hex). When given, data with another md5 is refused (ERR_HASH_MISMATCH). */
   hash?: string;
+  /**
+   * The caller has itself checked that `hash` is the md5 of `data` (the keep server hashes PUT
+   * bodies while they arrive): a store may skip its own check. Ignored without `hash`.
+   */
+  hashChecked?: boolean;
   /** Copies wanted (stores that cannot replicate report what they stored). */
   replicas?: number;
   /** Storage classes wanted; empty or absent means the store's defaults. */
@@ -51,6 +56,24 @@ export interface GetOptions extends AbortOptions {
   verify?: boolean;
 }
 
+export interface ReadStreamOptions extends AbortOptions {
+  /** Verify the md5 as the bytes go by (default true where the store can). */
+  verify?: boolean;
+}
+
+/** A whole block as a stream of chunks (BlockStore.readStream). */
+export interface BlockReadStream {
+  /** The block's size in bytes, known before the first chunk (a response's Content-Length). */
+  size: number;
+  /**
+   * The bytes in order; each chunk belongs to the consumer (stores never reuse it). When the md5
+   * is verified and does not match, the iteration throws ERR_HASH_MISMATCH instead of yielding
+   * the last chunk, so a consumer never sees the whole of a corrupt block as if it were good.
+   * A block that disappears before the first chunk throws ERR_BLOCK_NOT_FOUND from the iteration.
+   */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 export interface BlockInfo {
   hash: string;
   size: number;
@@ -72,6 +95,14 @@ export interface BlockStore {
    * @throws KeepError ERR_BLOCK_NOT_FOUND, ERR_HASH_MISMATCH, ERR_ABORTED
    */
   get(locator: string, options?: GetOptions): Promise<Uint8Array>;
+  /**
+   * Optional: read a whole block as a stream, so a consumer (the keep server) can send bytes
+   * while later ones are still being read and hashed. Stores without it are read through
+   * `readBlockStream` (block-read-stream.ts), which falls back to `get`.
+   * @throws KeepError ERR_BLOCK_NOT_FOUND, ERR_ABORTED (from the promise or the iteration),
+   *   ERR_HASH_MISMATCH (from the iteration)
+   */
+  readStream?(locator: string, options?: ReadStreamOptions): Promise<BlockReadStream>;
   /** Size and mtime of a stored block. @throws KeepError ERR_BLOCK_NOT_FOUND */
   head(locator: string, options?: AbortOptions): Promise<BlockInfo>;
   /** Every stored block whose hash starts with `prefix` (not sorted unless the store says so). */

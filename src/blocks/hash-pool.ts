@@ -30,6 +30,22 @@ export interface DigestResult {
   data: Uint8Array;
 }
 
+/**
+ * An md5 computed piece by piece in one worker (HashPool.session): `update` queues bytes without
+ * waiting, so hashing runs while the caller receives the next bytes.
+ */
+export interface HashSession {
+  /**
+   * Add `bytes`, which must be in shared memory and stay unchanged until `digest` settles (the
+   * worker reads them in place, later).
+   */
+  update(bytes: Uint8Array): void;
+  /** md5 hex of everything added; ends the session. */
+  digest(): Promise<string>;
+  /** End the session without a result (idempotent; a no-op after `digest`). */
+  cancel(): void;
+}
+
 interface Pending {
   resolve: (r: { hash: string; buffer?: ArrayBuffer }) => void;
   reject: (e: unknown) => void;
@@ -109,6 +125,56 @@ export class HashPool {
     } finally {
       release();
     }
+  }
+
+  /**
+   * An incremental md5 pinned to one worker (messages to a worker are handled in order). Holds
+   * one of the `maxInFlight` places until it ends: always `digest` or `cancel` it.
+   */
+  async session(options: { signal?: AbortSignal } = {}): Promise<HashSession> {
+    throwIfAborted(options.signal);
+    if (this.#closed) throw closedError();
+    let release: () => void;
+    try {
+      release = await this.#sem.acquire(options.signal);
+    } catch (err) {
+      throwIfAborted(options.signal);
+      throw err;
+    }
+    const slot = this.#pickSlot();
+    if (slot.busy++ === 0) slot.worker.ref();
+    const session = this.#nextId++;
+    let ended = false;
+    const free = (): void => {
+      release();
+      if (--slot.busy === 0) slot.worker.unref();
+    };
+    return {
+      update: (bytes) => {
+        if (ended) throw new KeepError('ERR_INTERNAL', 'Cannot hash: the session has ended');
+        if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new KeepError('ERR_INTERNAL', 'Cannot hash: session bytes must be in shared memory');
+        if (bytes.byteLength === 0) return;
+        slot.worker.postMessage({ session, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength });
+      },
+      digest: () => {
+        if (ended) return Promise.reject(new KeepError('ERR_INTERNAL', 'Cannot hash: the session has ended'));
+        const id = this.#nextId++;
+        const answer = new Promise<string>((resolve, reject) => {
+          this.#pending.set(id, { resolve: (r) => resolve(r.hash), reject });
+        });
+        ended = true;
+        slot.worker.postMessage({ session, offset: 0, length: 0, id });
+        // The worker stays ref'd until the answer is in.
+        return answer.finally(free);
+      },
+      cancel: () => {
+        if (ended) return;
+        // Ends the worker's state too; the answer is dropped.
+        ended = true;
+        slot.worker.postMessage({ session, offset: 0, length: 0, id: this.#nextId++ });
+        free();
+      },
+    };
   }
 
   /** Stop the workers. Pending tasks are rejected. */

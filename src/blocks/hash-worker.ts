@@ -1,5 +1,5 @@
 // Worker side of HashPool: md5 of one buffer per message, with node:crypto.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
@@ -10,6 +10,15 @@ interface HashRequest {
   offset: number;
   length: number;
   transferBack: boolean;
+}
+
+/** A step of a HashPool session: bytes to add (in order), and/or `id` to end it with a digest. */
+interface SessionMessage {
+  session: number;
+  buffer?: SharedArrayBuffer;
+  offset: number;
+  length: number;
+  id?: number;
 }
 
 /**
@@ -25,7 +34,14 @@ const collect: () => void = (() => {
   return runInNewContext('gc') as () => void;
 })();
 
-parentPort?.on('message', (msg: HashRequest) => {
+/** Running md5s of HashPool sessions, by session id. */
+const sessions = new Map<number, Hash>();
+
+parentPort?.on('message', (msg: HashRequest | SessionMessage) => {
+  if ('session' in msg) {
+    onSession(msg);
+    return;
+  }
   const view = new Uint8Array(msg.buffer, msg.offset, msg.length);
   const hash = createHash('md5').update(view).digest('hex');
   if (msg.transferBack) {
@@ -35,3 +51,17 @@ parentPort?.on('message', (msg: HashRequest) => {
     collect();
   }
 });
+
+function onSession(msg: SessionMessage): void {
+  let h = sessions.get(msg.session);
+  if (h === undefined) {
+    h = createHash('md5');
+    sessions.set(msg.session, h);
+  }
+  if (msg.buffer !== undefined) h.update(new Uint8Array(msg.buffer, msg.offset, msg.length));
+  if (msg.id === undefined) return;
+  // The end of a session (digest, or cancel without an answer wanted).
+  sessions.delete(msg.session);
+  parentPort?.postMessage({ id: msg.id, hash: h.digest('hex') });
+  collect();
+}

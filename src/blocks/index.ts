@@ -1,8 +1,9 @@
 /** The blocks layer: immutable md5-addressed block stores and the Keep client. */
 export { MAX_BLOCK_SIZE_BYTES, EMPTY_BLOCK_HASH, EMPTY_BLOCK_LOCATOR } from './block-store.js';
-export type { AbortOptions, BlockStore, BlockInfo, GetOptions, PutOptions, PutResult } from './block-store.js';
+export type { AbortOptions, BlockStore, BlockInfo, BlockReadStream, GetOptions, PutOptions, PutResult, ReadStreamOptions } from './block-store.js';
+export { readBlockStream } from './block-read-stream.js';
 export { HashPool, defaultHashPool } from './hash-pool.js';
-export type { HashPoolOptions, DigestResult } from './hash-pool.js';
+export type { HashPoolOptions, DigestResult, HashSession } from './hash-pool.js';
 export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { DirectoryStore } from './directory-store.js';

@@ -1,6 +1,8 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { KeepError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
+import { BodyHasher } from './body-hasher.js';
+import type { HashPool } from './hash-pool.js';
 
 /** One HTTP exchange with a keep service. */
 export interface KeepHttpRequest {
@@ -14,6 +16,10 @@ export interface KeepHttpRequest {
   timeoutMs: number;
   /** Refuse response bodies larger than this. */
   maxBodyBytes: number;
+  /** md5 the response body as it arrives (`KeepHttpResponse.md5`). */
+  md5Body?: boolean;
+  /** Pool that hashes large bodies (else they are hashed on this thread). */
+  hashPool?: HashPool;
 }
 
 export interface KeepHttpResponse {
@@ -21,7 +27,10 @@ export interface KeepHttpResponse {
   headers: IncomingHttpHeaders;
   /** The whole body; large bodies are in shared memory (the hash pool reads them in place). */
   body: Uint8Array;
+  /** md5 of `body` when the request asked for it (`md5Body`). */
+  md5?: string;
 }
+
 
 const SHARED_FROM_BYTES = 256 * 1024;
 
@@ -69,6 +78,10 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
       const fixed = declared === undefined ? undefined : declared >= SHARED_FROM_BYTES ? new Uint8Array(new SharedArrayBuffer(declared)) : new Uint8Array(declared);
       const chunks: Buffer[] = [];
       let received = 0;
+      // With a Content-Length, bytes are hashed from the body buffer while the rest is arriving,
+      // so the md5 is ready soon after the last byte instead of a whole-block hash later.
+      const hasher = r.md5Body === true && fixed !== undefined && res.statusCode === 200 ? new BodyHasher(fixed, r.hashPool) : undefined;
+      if (hasher !== undefined) res.once('close', () => hasher.cancel());
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         if (received + chunk.byteLength > (fixed?.byteLength ?? r.maxBodyBytes)) {
@@ -78,6 +91,7 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         if (fixed !== undefined) fixed.set(chunk, received);
         else chunks.push(chunk);
         received += chunk.byteLength;
+        hasher?.advance(received);
       });
       res.on('aborted', () => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: response cut short after ${received} bytes`)));
       res.on('error', (err) => fail(new KeepError('ERR_REMOTE', `Cannot ${r.method} ${r.url.origin}: ${err.message}`, { cause: err })));
@@ -92,7 +106,13 @@ export function keepHttp(agent: Agent, r: KeepHttpRequest): Promise<KeepHttpResp
         }
         settled = true;
         cleanup();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: fixed ?? concatBytes(chunks, received) });
+        const body = fixed ?? concatBytes(chunks, received);
+        const out: KeepHttpResponse = { status: res.statusCode ?? 0, headers: res.headers, body };
+        if (hasher === undefined) {
+          resolve(out);
+          return;
+        }
+        hasher.digest().then((md5) => resolve({ ...out, md5 }), reject);
       });
     });
     if (r.body !== undefined && r.body.byteLength > 0) req.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));

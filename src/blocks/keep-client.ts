@@ -192,7 +192,7 @@ export class KeepClient implements BlockStore {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  #http(service: KeepService, method: string, path: string, signal: AbortSignal | undefined, body?: Uint8Array, extra: Record<string, string> = {}): Promise<KeepHttpResponse> {
+  #http(service: KeepService, method: string, path: string, signal: AbortSignal | undefined, body?: Uint8Array, extra: Record<string, string> = {}, md5Body = false): Promise<KeepHttpResponse> {
     const headers: Record<string, string> = { 'X-Request-Id': requestId(), ...extra };
     if (this.#token !== undefined && this.#token !== '') headers.Authorization = `Bearer ${this.#token}`;
     return keepHttp(this.#agent, {
@@ -203,6 +203,8 @@ export class KeepClient implements BlockStore {
       signal,
       timeoutMs: this.#timeoutMs,
       maxBodyBytes: method === 'GET' && path.startsWith('/index/') ? Number.MAX_SAFE_INTEGER : MAX_BLOCK_SIZE_BYTES,
+      md5Body,
+      hashPool: this.#pool,
     });
   }
 
@@ -245,7 +247,7 @@ export class KeepClient implements BlockStore {
       for (const service of pending) {
         let res: KeepHttpResponse;
         try {
-          res = await this.#http(service, method, `/${locator}`, signal);
+          res = await this.#http(service, method, `/${locator}`, signal, undefined, {}, verify);
         } catch (err) {
           if (isKeepError(err, 'ERR_ABORTED')) throw err;
           retry.push(service);
@@ -253,7 +255,7 @@ export class KeepClient implements BlockStore {
           continue;
         }
         if (res.status === 200) {
-          const problem = check(res) ?? (verify && (await this.#pool.md5(res.body, signal === undefined ? {} : { signal })) !== hash ? 'checksum' : undefined);
+          const problem = check(res) ?? (verify && res.md5 !== hash ? 'checksum' : undefined);
           if (problem === undefined) return res;
           final.push({ service, err: problem === 'checksum' ? new KeepError('ERR_HASH_MISMATCH', `Reader failed checksum (${service.url})`) : new KeepError('ERR_SIZE_MISMATCH', `${problem} (${service.url})`) });
           continue;

@@ -1,6 +1,7 @@
 import { isKeepError, KeepError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
-import type { AbortOptions, BlockInfo, BlockStore, GetOptions, PutOptions, PutResult } from './block-store.js';
+import type { AbortOptions, BlockInfo, BlockReadStream, BlockStore, GetOptions, PutOptions, PutResult, ReadStreamOptions } from './block-store.js';
+import { readBlockStream } from './block-read-stream.js';
 import { defaultHashPool, type HashPool } from './hash-pool.js';
 import { blockNotFound, checkBlockSize, checkExpectedHash, hashMismatch, hashOfLocator } from './locator-hash.js';
 import { volumeOrder } from './rendezvous.js';
@@ -85,9 +86,25 @@ export class VolumeSet implements BlockStore {
     const signal = options.signal;
     throwIfAborted(signal);
     checkBlockSize(data.byteLength);
-    if (options.hash !== undefined) checkExpectedHash(options.hash);
-    const hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
-    if (options.hash !== undefined && options.hash !== hash) throw hashMismatch(options.hash, hash);
+    // With the hash given, each volume's put checks the data against it: hashing here as well
+    // made keepstore hash every PUT body twice. The data is hashed here only when no hash is
+    // given, or before an existing copy is counted (no volume put checks the data then).
+    let checked = false;
+    let hash: string;
+    if (options.hash !== undefined) {
+      checkExpectedHash(options.hash);
+      hash = options.hash;
+      checked = options.hashChecked === true;
+    } else {
+      hash = await this.#pool.md5(data, signal === undefined ? {} : { signal });
+      checked = true;
+    }
+    const check = async (): Promise<void> => {
+      if (checked) return;
+      const actual = await this.#pool.md5(data, signal === undefined ? {} : { signal });
+      if (actual !== hash) throw hashMismatch(hash, actual);
+      checked = true;
+    };
     const wantReplicas = options.replicas ?? 1;
     if (!Number.isInteger(wantReplicas) || wantReplicas < 1) throw new KeepError('ERR_INVALID_ARGUMENT', `Cannot put block: replicas must be a positive integer, got ${wantReplicas}`);
     const wantClasses = options.storageClasses !== undefined && options.storageClasses.length > 0 ? [...new Set(options.storageClasses)] : this.#defaultClasses;
@@ -114,9 +131,16 @@ export class VolumeSet implements BlockStore {
     for (const v of candidates) {
       if (done()) break;
       if (!useful(v)) continue;
+      let held: boolean;
       try {
-        const info = await v.store.head(locator, sub);
-        if (info.size !== data.byteLength) continue;
+        held = (await v.store.head(locator, sub)).size === data.byteLength;
+      } catch (err) {
+        if (isKeepError(err, 'ERR_ABORTED')) throw err;
+        held = false;
+      }
+      if (!held) continue;
+      await check();
+      try {
         await v.store.touch(locator, sub);
         record(v);
       } catch (err) {
@@ -128,10 +152,12 @@ export class VolumeSet implements BlockStore {
       if (done()) break;
       if (stored.has(v) || !useful(v)) continue;
       try {
-        await v.store.put(data, { ...sub, hash });
+        await v.store.put(data, { ...sub, hash, hashChecked: checked });
+        checked = true;
         record(v);
       } catch (err) {
-        if (isKeepError(err, 'ERR_ABORTED')) throw err;
+        // A hash mismatch is the data's fault, not the volume's: no other volume would take it.
+        if (isKeepError(err, 'ERR_ABORTED') || isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
         failures.push({ uuid: v.uuid, err });
       }
     }
@@ -141,6 +167,20 @@ export class VolumeSet implements BlockStore {
 
   async get(locator: string, options: GetOptions = {}): Promise<Uint8Array> {
     return this.#firstFound(locator, options, (v) => v.store.get(locator, options));
+  }
+
+  /**
+   * Stream from the first volume (in read order) whose copy yields its first chunk: a missing or
+   * corrupt copy found by then (for blocks of one chunk, the whole check) moves on to the next
+   * volume, as `get` does. Corruption found later ends the stream with ERR_HASH_MISMATCH.
+   */
+  async readStream(locator: string, options: ReadStreamOptions = {}): Promise<BlockReadStream> {
+    return this.#firstFound(locator, options, async (v) => {
+      const stream = await readBlockStream(v.store, locator, options);
+      const it = stream.chunks[Symbol.asyncIterator]();
+      const first = await it.next();
+      return { size: stream.size, chunks: resumed(first, it) };
+    });
   }
 
   async head(locator: string, options: AbortOptions = {}): Promise<BlockInfo> {
@@ -235,5 +275,14 @@ export class VolumeSet implements BlockStore {
       return new KeepError('ERR_STORAGE_FULL', `Cannot put block "${hash}": storage full on every volume (${detail})`, { cause: failures[0]?.err });
     }
     return new KeepError('ERR_INSUFFICIENT_REPLICAS', `Cannot put block "${hash}": stored ${stored} of ${want}${detail === '' ? '' : ` (${detail})`}`, { cause: failures[0]?.err });
+  }
+}
+
+/** The rest of an iteration whose first step has been taken already. */
+async function* resumed(first: IteratorResult<Uint8Array>, it: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    for (let r = first; r.done !== true; r = await it.next()) yield r.value;
+  } finally {
+    await it.return?.();
   }
 }

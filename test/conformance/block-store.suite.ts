@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { isKeepError, type KeepErrorCode } from '../../src/errors.js';
 import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE_BYTES, type BlockInfo, type BlockStore } from '../../src/blocks/block-store.js';
+import { readBlockStream } from '../../src/blocks/block-read-stream.js';
 
 export interface BlockStoreConformanceOptions {
   /** `trash()` hides a block from get/head/list (default true). */
@@ -70,6 +71,22 @@ async function rejectsWith(p: Promise<unknown>, code: KeepErrorCode): Promise<vo
     assert.ok(isKeepError(err, code), `expected KeepError ${code}, got ${String(err)} (${isKeepError(err) ? err.code : 'not a KeepError'})`);
     return true;
   });
+}
+
+/** All chunks of a stream, joined; checks each chunk is non-empty. */
+async function joined(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) {
+    assert.ok(c.byteLength > 0, 'empty chunk');
+    parts.push(Uint8Array.from(c));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
 }
 
 async function collect(it: AsyncIterable<BlockInfo>): Promise<BlockInfo[]> {
@@ -199,6 +216,49 @@ export function runBlockStoreConformance(name: string, setup: Setup, options: Bl
           assert.equal(listed.length, 1);
           assert.equal(listed[0]?.size, data.byteLength);
         }
+      }));
+    });
+
+    // Stores with their own `readStream` are tested through it; others through the `get` fallback.
+    describe('readStream (readBlockStream)', () => {
+      it('streams the whole block with its size; the 0-byte block has no chunks', t, withStore(async (store) => {
+        for (const size of [1, 100_000, 3 * 1024 * 1024 + 7, 0]) {
+          const data = randomBlock(size);
+          const r = await store.put(data);
+          const stream = await readBlockStream(store, r.locator);
+          assert.equal(stream.size, size);
+          assert.deepEqual(await joined(stream.chunks), data);
+        }
+      }));
+
+      it('a missing block is ERR_BLOCK_NOT_FOUND (from the open or the first chunk)', t, withStore(async (store) => {
+        await rejectsWith((async () => {
+          const stream = await readBlockStream(store, missingLocator());
+          await joined(stream.chunks);
+        })(), 'ERR_BLOCK_NOT_FOUND');
+      }));
+
+      it('an aborted signal is ERR_ABORTED', t, withStore(async (store) => {
+        const r = await store.put(randomBlock(1000));
+        const ac = new AbortController();
+        ac.abort();
+        await rejectsWith((async () => {
+          const stream = await readBlockStream(store, r.locator, { signal: ac.signal });
+          await joined(stream.chunks);
+        })(), 'ERR_ABORTED');
+      }));
+
+      it('stopping early releases the stream; the block reads again afterwards', t, withStore(async (store) => {
+        const data = randomBlock(3 * 1024 * 1024);
+        const r = await store.put(data);
+        for (let i = 0; i < 3; i++) {
+          const stream = await readBlockStream(store, r.locator);
+          for await (const c of stream.chunks) {
+            assert.ok(c.byteLength > 0);
+            break;
+          }
+        }
+        assert.deepEqual(await joined((await readBlockStream(store, r.locator)).chunks), data);
       }));
     });
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeepError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/blocks/memory-store.js';
-import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE_BYTES, type BlockStore, type GetOptions } from '../../src/blocks/block-store.js';
+import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE_BYTES, type BlockStore, type GetOptions, type PutOptions, type PutResult } from '../../src/blocks/block-store.js';
 import { signLocator, verifyLocatorSignature } from '../../src/manifest/signature.js';
 import { startKeepServer, type KeepServer } from '../../src/server/keep/keep-server.js';
 import { KEEP_CORS_HEADERS } from '../../src/server/keep/keep-cors.js';
@@ -69,6 +69,34 @@ describe('keep server: PUT', () => {
     assert.equal(r.body.toString(), `content hash ${md5(data)} did not match specified locator ${wrong}\n`);
     await assert.rejects(store.get(wrong));
     await assert.rejects(store.get(md5(data)));
+  });
+
+  it('hashes PUT bodies as they arrive: the store gets hashChecked, a mismatch never reaches it (small and multi-MiB bodies)', async () => {
+    const puts: PutOptions[] = [];
+    const spy = new (class extends MemoryStore {
+      override put(data: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+        puts.push(options);
+        return super.put(data, options);
+      }
+    })();
+    const srv = await startKeepServer({ store: spy });
+    try {
+      for (const size of [100, 5 * 1024 * 1024 + 1]) {
+        puts.length = 0;
+        const data = randomData(size);
+        const ok = await http(srv.url, 'PUT', `/${md5(data)}`, {}, data);
+        assert.equal(ok.status, 200);
+        assert.equal(ok.body.toString(), `${md5(data)}+${size}\n`);
+        assert.deepEqual(puts.map((o) => [o.hash, o.hashChecked]), [[md5(data), true]]);
+        const wrong = md5('something else');
+        const bad = await http(srv.url, 'PUT', `/${wrong}`, {}, data);
+        assert.equal(bad.status, 400);
+        assert.equal(bad.body.toString(), `content hash ${md5(data)} did not match specified locator ${wrong}\n`);
+        assert.equal(puts.length, 1);
+      }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('refuses a body over 64 MiB with 413 before reading it', async () => {
@@ -234,6 +262,49 @@ describe('keep server: GET and HEAD', () => {
       assert.equal((await http(srv.url, 'HEAD', `/${h}+200000`)).status, 502);
       assert.equal((await http(srv.url, 'HEAD', `/${h}`)).status, 502);
     } finally {
+      await srv.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('GET streams a block of several chunks; one found corrupt after the headers has its response aborted', async () => {
+    const { DirectoryStore } = await import('../../src/blocks/directory-store.js');
+    const { KeepClient } = await import('../../src/blocks/keep-client.js');
+    const { isKeepError } = await import('../../src/errors.js');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = await mkdtemp(join(tmpdir(), 'keep-stream-'));
+    const disk = await DirectoryStore.open({ root, fsync: false, minFreeBytes: 0, streamChunkBytes: 64 * 1024 });
+    const srv = await startKeepServer({ store: disk });
+    const kc = new KeepClient({ services: [{ url: srv.url }], replicas: 1, retries: 0 });
+    try {
+      const data = randomData(1_000_000);
+      const h = md5(data);
+      await disk.put(data);
+      const ok = await http(srv.url, 'GET', `/${h}+1000000`);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers['content-length'], '1000000');
+      assert.equal(md5(ok.body), h);
+      assert.equal(md5(await kc.get(`${h}+1000000`)), h);
+      const bad = Uint8Array.from(data);
+      bad[999_999] = (bad[999_999] ?? 0) ^ 0xff;
+      await writeFile(join(root, h.slice(0, 3), h), bad);
+      // The 200 head and every chunk but the last go out, then the connection is cut.
+      const raw = await rawExchange(srv.url, `GET /${h}+1000000 HTTP/1.1\r\nHost: x\r\n\r\n`, false);
+      const headEnd = raw.indexOf('\r\n\r\n');
+      assert.match(raw.slice(0, headEnd), /^HTTP\/1\.1 200 /);
+      assert.match(raw.slice(0, headEnd), /content-length: 1000000/i);
+      const sent = raw.length - headEnd - 4;
+      assert.ok(sent < 1_000_000, `sent ${sent} body bytes`);
+      assert.deepEqual(Buffer.from(raw.slice(headEnd + 4), 'latin1'), Buffer.from(bad.subarray(0, sent)));
+      await assert.rejects(kc.get(`${h}+1000000`), (err: unknown) => {
+        assert.ok(isKeepError(err, 'ERR_REMOTE'), String(err));
+        assert.match(err.message, /cut short/);
+        return true;
+      });
+    } finally {
+      kc.close();
       await srv.close();
       await rm(root, { recursive: true, force: true });
     }

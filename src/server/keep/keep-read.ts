@@ -1,3 +1,4 @@
+import { readBlockStream } from '../../blocks/block-read-stream.js';
 import { EMPTY_BLOCK_HASH } from '../../blocks/block-store.js';
 import { isKeepError, KeepError } from '../../errors.js';
 import { KEEP_PROTOCOL_STATUS } from '../errors.js';
@@ -8,10 +9,12 @@ import { sendText } from './keep-respond.js';
 
 /**
  * `GET|HEAD /<locator>`: read a block. GET needs a size hint (405 otherwise, except the empty
- * block). The store verifies the md5 of the whole block before anything is sent, so stored data
- * failing its checksum is a 502 "checksum mismatch in stored data" for GET as for HEAD.
- * (keepstore streams and can only cut a GET body short; a 502 is the clearer answer, and
- * clients that check md5 see a failure either way.)
+ * block). GET streams the block from the store while the store checks its md5 (keepstore
+ * semantics): a block whose first chunk is also its last is checked before anything is sent, so
+ * stored data failing its checksum is a 502 "checksum mismatch in stored data"; a larger block
+ * found corrupt after its headers went out has its response aborted before the last chunk, so
+ * the client sees a cut-short body, never a clean 200. HEAD reads and checks the whole block
+ * before answering (502 as well).
  */
 export async function handleRead(ctx: KeepRequest, settings: KeepSettings, locator: string): Promise<void> {
   const li = parseKeepLocator(locator);
@@ -22,23 +25,66 @@ export async function handleRead(ctx: KeepRequest, settings: KeepSettings, locat
   }
   checkReadSignature(ctx, settings, locator);
   const storeLocator = li.size === undefined ? li.hash : `${li.hash}+${li.size}`;
-  let data: Uint8Array;
   try {
-    data = await settings.store.get(storeLocator, { verify: true, signal: ctx.signal });
+    if (ctx.method === 'HEAD') await sendHead(ctx, settings, storeLocator, li.size);
+    else await sendBlock(ctx, settings, storeLocator, li.size);
   } catch (err) {
     if (!isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
+    // After the headers, sendText can only abort the response: what keepstore does too.
     sendText(ctx.res, KEEP_PROTOCOL_STATUS.storedChecksumMismatch, 'checksum mismatch in stored data');
-    return;
   }
-  if (li.size !== undefined && li.size !== data.byteLength) throw new KeepError('ERR_BLOCK_NOT_FOUND', 'file does not exist');
-  const headers: Record<string, string> = { 'Content-Length': String(data.byteLength), 'Content-Type': 'application/octet-stream' };
-  if (ctx.method === 'HEAD') {
-    // Last-Modified (not sent by keepstore) lets KeepClient.head report the block's mtime.
-    const info = await settings.store.head(storeLocator, { signal: ctx.signal });
-    ctx.res.writeHead(200, { ...headers, 'Last-Modified': new Date(info.mtimeMs).toUTCString() });
-    ctx.res.end();
-    return;
+}
+
+const BLOCK_HEADERS = { 'Content-Type': 'application/octet-stream' } as const;
+
+async function sendHead(ctx: KeepRequest, settings: KeepSettings, storeLocator: string, sizeHint: number | undefined): Promise<void> {
+  const data = await settings.store.get(storeLocator, { verify: true, signal: ctx.signal });
+  if (sizeHint !== undefined && sizeHint !== data.byteLength) throw notFound();
+  // Last-Modified (not sent by keepstore) lets KeepClient.head report the block's mtime.
+  const info = await settings.store.head(storeLocator, { signal: ctx.signal });
+  ctx.res.writeHead(200, { ...BLOCK_HEADERS, 'Content-Length': String(data.byteLength), 'Last-Modified': new Date(info.mtimeMs).toUTCString() });
+  ctx.res.end();
+}
+
+/**
+ * Send the block's chunks as the store yields them. The next chunk is requested before the
+ * current one has drained to the socket, so reading and hashing it overlap the send.
+ */
+async function sendBlock(ctx: KeepRequest, settings: KeepSettings, storeLocator: string, sizeHint: number | undefined): Promise<void> {
+  const stream = await readBlockStream(settings.store, storeLocator, { verify: true, signal: ctx.signal });
+  const it = stream.chunks[Symbol.asyncIterator]();
+  const res = ctx.res;
+  try {
+    if (sizeHint !== undefined && sizeHint !== stream.size) throw notFound();
+    let step = await it.next(); // a missing or (one-chunk) corrupt block fails here, before any header
+    res.writeHead(200, { ...BLOCK_HEADERS, 'Content-Length': String(stream.size) });
+    while (step.done !== true) {
+      const following = it.next();
+      following.catch(() => {}); // observed below; the write may fail first
+      const chunk = step.value;
+      if (!res.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) await drained(res, ctx.signal);
+      step = await following;
+    }
+    res.end();
+  } finally {
+    await it.return?.();
   }
-  ctx.res.writeHead(200, headers);
-  ctx.res.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+}
+
+/** Wait for `res` to take more data; rejects when the client goes away. */
+function drained(res: KeepRequest['res'], signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      res.off('drain', done).off('close', done);
+      signal.removeEventListener('abort', done);
+      if (signal.aborted || res.destroyed) reject(new KeepError('ERR_ABORTED', 'Cannot send block: the client went away'));
+      else resolve();
+    };
+    res.on('drain', done).on('close', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+function notFound(): KeepError {
+  return new KeepError('ERR_BLOCK_NOT_FOUND', 'file does not exist');
 }

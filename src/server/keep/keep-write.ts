@@ -1,5 +1,5 @@
 import { MAX_BLOCK_SIZE_BYTES, type PutResult } from '../../blocks/block-store.js';
-import { isKeepError, KeepError } from '../../errors.js';
+import { KeepError } from '../../errors.js';
 import { signLocator } from '../../manifest/signature.js';
 import { readRequestBody } from './keep-body.js';
 import type { KeepRequest, KeepSettings } from './keep-context.js';
@@ -25,22 +25,22 @@ export function formatClassesConfirmed(classes: Record<string, number>): string 
 
 /**
  * `PUT /<md5>`: store a block of at most 64 MiB. The body's length and md5 are checked against
- * the Content-Length and the path with keepstore's messages; the answer is the locator
+ * the Content-Length and the path with keepstore's messages (the md5 while the body arrives;
+ * a mismatch never reaches the store); the answer is the locator
  * (signed for the request token when a signing key is configured) plus the replica headers.
  */
 export async function handleWrite(ctx: KeepRequest, settings: KeepSettings, pathLocator: string): Promise<void> {
   const li = parseKeepLocator(pathLocator);
-  const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal, settings.buffers);
+  // The md5 is computed while the body arrives (as keepstore does), so the store is told the
+  // hash is checked and only writes: hashing overlaps the transfer instead of following it.
+  const body = await readRequestBody(ctx.req, MAX_BLOCK_SIZE_BYTES, ctx.signal, settings.buffers, settings.hashPool);
   const classes = parseStorageClassesHeader(ctx.req.headers['x-keep-storage-classes']);
   let result: PutResult;
   try {
-    // The store checks the md5 against the path (hashing once, in the pool); the actual md5 is
-    // computed again only to word the refusal like keepstore.
-    result = await settings.store.put(body.data, { hash: li.hash, signal: ctx.signal, ...(classes.length > 0 ? { storageClasses: classes } : {}) });
-  } catch (err) {
-    if (!isKeepError(err, 'ERR_HASH_MISMATCH')) throw err;
-    const actual = await settings.hashPool.md5(body.data, { signal: ctx.signal });
-    throw new KeepError('ERR_HASH_MISMATCH', `content hash ${actual} did not match specified locator ${pathLocator}`, { cause: err });
+    if (body.md5 !== li.hash) {
+      throw new KeepError('ERR_HASH_MISMATCH', `content hash ${body.md5 ?? '(none)'} did not match specified locator ${pathLocator}`);
+    }
+    result = await settings.store.put(body.data, { hash: li.hash, hashChecked: true, signal: ctx.signal, ...(classes.length > 0 ? { storageClasses: classes } : {}) });
   } finally {
     // Stores keep no reference to the data once put has settled: the buffer can serve the next PUT.
     settings.buffers.release(body.data);

@@ -5,6 +5,7 @@ import { readdir, readFile, stat, writeFile, mkdir, utimes } from 'node:fs/promi
 import { join } from 'node:path';
 import { isKeepError } from '../../../src/errors.js';
 import { DirectoryStore } from '../../../src/blocks/directory-store.js';
+import { HashPool } from '../../../src/blocks/hash-pool.js';
 import { blocksMd5, blocksRandom, blocksTempDir } from '../../helpers/blocks-tmp.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -64,6 +65,70 @@ describe('DirectoryStore', () => {
       const lax = new DirectoryStore({ root, minFreeBytes: 0, verify: false });
       assert.deepEqual(await lax.get(locator), bad);
     }
+  }));
+
+  it('a put with hashChecked does not hash again; without it the given hash is checked', () => withDir(async (root) => {
+    const pool = new HashPool({ threads: 1 });
+    let calls = 0;
+    const md5 = pool.md5.bind(pool);
+    pool.md5 = (d, o) => {
+      calls++;
+      return md5(d, o);
+    };
+    try {
+      const store = await DirectoryStore.open({ root, minFreeBytes: 0, hashPool: pool });
+      const data = blocksRandom(400_000);
+      const h = blocksMd5(data);
+      assert.equal((await store.put(data, { hash: h, hashChecked: true })).locator, `${h}+400000`);
+      assert.equal(calls, 0);
+      assert.deepEqual(new Uint8Array(await readFile(join(root, h.slice(0, 3), h))), data);
+      await store.put(data, { hash: h, hashChecked: true }); // already there: touched, not hashed
+      assert.equal(calls, 0);
+      const other = blocksRandom(400_000);
+      await assert.rejects(store.put(other, { hash: h }), code('ERR_HASH_MISMATCH'));
+      assert.equal(calls, 1);
+    } finally {
+      await pool.close();
+    }
+  }));
+
+  it('readStream reads in chunks of streamChunkBytes and checks md5 before the last chunk', () => withDir(async (root) => {
+    const store = await DirectoryStore.open({ root, minFreeBytes: 0, streamChunkBytes: 1000 });
+    const data = blocksRandom(3500);
+    const h = blocksMd5(data);
+    const { locator } = await store.put(data);
+    const good = await store.readStream(locator);
+    assert.equal(good.size, 3500);
+    const sizes = (await collect(good.chunks)).map((c) => c.byteLength);
+    assert.deepEqual(sizes, [1000, 1000, 1000, 500]);
+    const bad = Uint8Array.from(data);
+    bad[10] = (bad[10] ?? 0) ^ 1;
+    await writeFile(join(root, h.slice(0, 3), h), bad);
+    // The first three chunks go out (the damage is not known yet); the last never does.
+    const seen: Uint8Array[] = [];
+    await assert.rejects((async () => {
+      for await (const c of (await store.readStream(locator)).chunks) seen.push(Uint8Array.from(c));
+    })(), code('ERR_HASH_MISMATCH'));
+    assert.deepEqual(seen.map((c) => c.byteLength), [1000, 1000, 1000]);
+    assert.deepEqual(seen[0], bad.subarray(0, 1000));
+    // verify: false (per read or per store) streams the stored bytes as they are.
+    assert.equal((await collect((await store.readStream(locator, { verify: false })).chunks)).length, 4);
+    const lax = new DirectoryStore({ root, minFreeBytes: 0, verify: false, streamChunkBytes: 1000 });
+    assert.equal((await collect((await lax.readStream(locator)).chunks)).length, 4);
+  }));
+
+  it('readStream of a block that shrank after it was opened is ERR_HASH_MISMATCH; one removed is ERR_BLOCK_NOT_FOUND', () => withDir(async (root) => {
+    const store = await DirectoryStore.open({ root, minFreeBytes: 0 });
+    const data = blocksRandom(2000);
+    const h = blocksMd5(data);
+    const { locator } = await store.put(data);
+    const shrunk = await store.readStream(locator);
+    await writeFile(join(root, h.slice(0, 3), h), data.subarray(0, 100));
+    await assert.rejects(collect(shrunk.chunks), code('ERR_HASH_MISMATCH'));
+    const removed = await store.readStream(locator);
+    await store.delete(locator);
+    await assert.rejects(collect(removed.chunks), code('ERR_BLOCK_NOT_FOUND'));
+    assert.throws(() => new DirectoryStore({ root, streamChunkBytes: 0 }), code('ERR_INVALID_ARGUMENT'));
   }));
 
   it('a re-put of a block whose stored copy has the wrong size replaces the damaged copy', () => withDir(async (root) => {

@@ -151,6 +151,32 @@ describe('HashPool', () => {
     await assert.rejects(pool.md5(fresh(1 << 20)), (e: unknown) => isKeepError(e, 'ERR_INTERNAL'));
   });
 
+  it('a session hashes shared-memory pieces in order, in one worker, and frees its place when it ends', async () => {
+    const pool = new HashPool({ threads: 2, maxInFlight: 1 });
+    try {
+      const shared = new Uint8Array(new SharedArrayBuffer(3 << 20));
+      shared.set(fresh(3 << 20));
+      const s = await pool.session();
+      for (const [a, b] of [[0, 1000], [1000, 1000], [1000, 1 << 20], [1 << 20, 3 << 20]] as const) s.update(shared.subarray(a, b));
+      assert.equal(await s.digest(), md5(shared));
+      await assert.rejects(s.digest(), (err: unknown) => isKeepError(err, 'ERR_INTERNAL'));
+      assert.throws(() => s.update(shared), (err: unknown) => isKeepError(err, 'ERR_INTERNAL'));
+      // Only shared memory: the worker reads the bytes later, in place.
+      const t = await pool.session(); // the one place is free again after digest
+      assert.throws(() => t.update(new Uint8Array(10)), (err: unknown) => isKeepError(err, 'ERR_INTERNAL'));
+      t.update(shared.subarray(0, 10));
+      t.cancel();
+      t.cancel();
+      const u = await pool.session(); // ...and after cancel
+      assert.equal(await u.digest(), md5(new Uint8Array(0)));
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(pool.session({ signal: ac.signal }), (err: unknown) => isKeepError(err, 'ERR_ABORTED'));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('defaultHashPool returns one shared pool', () => {
     assert.equal(defaultHashPool(), defaultHashPool());
   });

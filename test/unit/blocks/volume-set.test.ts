@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { isKeepError, KeepError } from '../../../src/errors.js';
-import type { BlockStore } from '../../../src/blocks/block-store.js';
+import type { BlockStore, PutOptions } from '../../../src/blocks/block-store.js';
 import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import { HashPool } from '../../../src/blocks/hash-pool.js';
 import { VolumeSet, type VolumeConfig } from '../../../src/blocks/volume-set.js';
 
 const md5 = (d: Uint8Array | string): string => createHash('md5').update(d).digest('hex');
@@ -166,6 +167,90 @@ describe('VolumeSet', () => {
     await assert.rejects(set.get(`${md5('nope')}+4`), code('ERR_HASH_MISMATCH'));
     const plain = new VolumeSet({ volumes: [{ uuid: U111, store: new MemoryStore() }] });
     await assert.rejects(plain.get(`${md5('nope')}+4`), code('ERR_BLOCK_NOT_FOUND'));
+  });
+
+  it('a put with the hash given leaves the md5 check to the volumes (each byte hashed once on a single volume)', async () => {
+    let setHashes = 0;
+    let volumeHashes = 0;
+    const counting = (count: () => void): HashPool => {
+      const pool = new HashPool({ threads: 1 });
+      const md5 = pool.md5.bind(pool);
+      pool.md5 = (data, opts) => {
+        count();
+        return md5(data, opts);
+      };
+      return pool;
+    };
+    const setPool = counting(() => setHashes++);
+    const volPool = counting(() => volumeHashes++);
+    try {
+      const vol = new MemoryStore({ hashPool: volPool });
+      const set = new VolumeSet({ volumes: [{ uuid: U111, store: vol }], hashPool: setPool });
+      const data = new Uint8Array(300_000).fill(7);
+      const hash = md5(data);
+      await set.put(data, { hash });
+      assert.deepEqual([setHashes, volumeHashes], [0, 1]);
+      // Wrong data for a new block: refused by the volume, and not tried elsewhere.
+      const other = new Uint8Array(300_000).fill(8);
+      await assert.rejects(set.put(other, { hash: md5('something else') }), code('ERR_HASH_MISMATCH'));
+      // Wrong data for a block already held: checked here before the copy is counted.
+      const before = setHashes;
+      await assert.rejects(set.put(other, { hash }), code('ERR_HASH_MISMATCH'));
+      assert.equal(setHashes, before + 1);
+      assert.deepEqual(await vol.get(`${hash}+300000`), data);
+      // Without a hash, the set hashes once to find the order.
+      await set.put(other);
+      assert.equal(setHashes, before + 1 + 1);
+    } finally {
+      await setPool.close();
+      await volPool.close();
+    }
+  });
+
+  it('volumes are told when the hash is checked already: by the caller, by the set, or by an earlier volume', async () => {
+    const seen: Array<boolean | undefined> = [];
+    const spy = (): BlockStore => {
+      const inner = new MemoryStore();
+      return Object.assign(Object.create(inner) as BlockStore, {
+        put: (data: Uint8Array, opts: PutOptions = {}) => {
+          seen.push(opts.hashChecked);
+          return inner.put(data, opts);
+        },
+        head: inner.head.bind(inner),
+      });
+    };
+    const set = new VolumeSet({ volumes: [{ uuid: U111, store: spy() }, { uuid: U222, store: spy() }] });
+    const data = new Uint8Array(1000).fill(3);
+    await set.put(data, { hash: md5(data), replicas: 2 });
+    assert.deepEqual(seen, [false, true]); // the first volume checked it
+    seen.length = 0;
+    const other = new Uint8Array(1000).fill(4);
+    await set.put(other, { replicas: 2 });
+    assert.deepEqual(seen, [true, true]); // the set hashed it
+    seen.length = 0;
+    const third = new Uint8Array(1000).fill(5);
+    await set.put(third, { hash: md5(third), hashChecked: true });
+    assert.deepEqual(seen, [true]);
+  });
+
+  it('readStream streams from the first volume whose copy yields its first chunk', async () => {
+    const good = new MemoryStore();
+    await good.put(QUX);
+    const set = new VolumeSet({
+      volumes: [
+        { uuid: U111, store: failing(new KeepError('ERR_HASH_MISMATCH', 'corrupt copy')) },
+        { uuid: U121, store: new MemoryStore() },
+        { uuid: U222, store: good },
+      ],
+    });
+    const stream = await set.readStream(QUX_LOC);
+    assert.equal(stream.size, 3);
+    const chunks: Uint8Array[] = [];
+    for await (const c of stream.chunks) chunks.push(c);
+    assert.deepEqual(chunks, [QUX]);
+    await assert.rejects(set.readStream(`${md5('nope')}+4`), code('ERR_HASH_MISMATCH'));
+    const plain = new VolumeSet({ volumes: [{ uuid: U111, store: new MemoryStore() }] });
+    await assert.rejects(plain.readStream(`${md5('nope')}+4`), code('ERR_BLOCK_NOT_FOUND'));
   });
 
   it('list merges volumes without duplicates; trash and delete act on every writable volume', async () => {
