@@ -19,6 +19,11 @@ export interface FlushMode {
   shortBlocks: boolean;
 }
 
+/** Where the flush takes directory listings from (the tree, or a marshal's cache of them). */
+export interface SortedListing {
+  sortedNames(dir: number): readonly string[];
+}
+
 interface SegRef {
   list: SegList;
   idx: number;
@@ -149,14 +154,14 @@ export class BlockWriter {
    * then segment order, directories recurse. All planning is synchronous; the returned promise
    * settles when the uploads it started have. Throws the first upload error (data stays in memory).
    */
-  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode): Promise<void> {
+  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode, order: SortedListing = this.#tree): Promise<void> {
     const commits: Promise<void>[] = [];
-    this.#plan(dir, names ?? this.#tree.sortedNames(dir), mode, commits);
+    this.#plan(dir, names ?? order.sortedNames(dir), mode, order, commits);
     const results = await Promise.allSettled(commits);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
-  #plan(dir: number, names: readonly string[], mode: FlushMode, commits: Promise<void>[]): void {
+  #plan(dir: number, names: readonly string[], mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
     const tree = this.#tree;
     const max = this.#opts.blockSizeBytes;
     let pending: SegRef[] = [];
@@ -165,7 +170,7 @@ export class BlockWriter {
       const node = tree.childOf(dir, name);
       if (node < 0) continue;
       if (tree.isDir(node)) {
-        this.#plan(node, tree.sortedNames(node), mode, commits);
+        this.#plan(node, order.sortedNames(node), mode, order, commits);
         continue;
       }
       if (!tree.hasList(node)) continue;

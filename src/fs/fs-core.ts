@@ -4,6 +4,7 @@ import { writeManifest } from '../manifest/write-manifest.js';
 import { BlockWriter, type FlushMode } from './block-writer.js';
 import { FsTree } from './fs-tree.js';
 import { MemSeg } from './segments.js';
+import { SortedNamesCache } from './sorted-names.js';
 
 /** Options of {@link FsCore}. */
 export interface FsCoreOptions {
@@ -155,8 +156,10 @@ export class FsCore {
    * blocks included; failures throw and keep the data in memory), then write the manifest.
    */
   async marshal(prefix = '.'): Promise<Uint8Array> {
+    // The flush and the writer walk the same directories: sort each listing once.
+    const order = new SortedNamesCache(this.tree);
     await this.writer.idle();
-    await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+    await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true }, order);
     if (this.hasMemory(this.tree.root)) {
       // Writers kept adding data: hold them back until the rest is flushed (Go holds its locks).
       await this.waitForMarshal();
@@ -166,7 +169,7 @@ export class FsCore {
         for (let attempt = 0; this.hasMemory(this.tree.root); attempt++) {
           if (attempt >= 100) throw new KeepError('ERR_INTERNAL', 'Cannot marshal manifest: data keeps changing during the flush');
           await this.writer.idle();
-          await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+          await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true }, order);
         }
       } finally {
         this.#gate = undefined;
@@ -174,6 +177,6 @@ export class FsCore {
       }
     }
     this.writer.clearErrors();
-    return writeManifest(this.tree, prefix);
+    return writeManifest(this.tree, prefix, order);
   }
 }

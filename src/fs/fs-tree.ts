@@ -47,6 +47,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #pLen = new Uint32Array(64);
   /** mtime (ms) given to nodes the loader creates. */
   loadMtimeMs: number;
+  /** Bumped by every link, unlink and takeChildren: a directory listing cached before is stale. */
+  structureGen = 0;
   /** Clock for mtimes, ms since the epoch (CollectionFSOptions.now). */
   now: () => number = Date.now;
 
@@ -247,6 +249,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
   link(dir: number, name: string, node: number): void {
+    this.structureGen++;
     this.#names[node] = name;
     this.#parent[node] = dir;
     const k = this.#kids[dir];
@@ -268,6 +271,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Remove the entry `name` from `dir` (the node itself stays valid for open handles). */
   unlink(dir: number, name: string): void {
+    this.structureGen++;
     const k = this.#kids[dir];
     if (k === undefined) return;
     if (typeof k === 'number') {
@@ -281,6 +285,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
+    this.structureGen++;
     this.#kids[dir] = this.#kids[from];
     this.#kids[from] = undefined;
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
