@@ -3,7 +3,8 @@ import { KeepError } from '../errors.js';
 import { writeManifest } from '../manifest/write-manifest.js';
 import { BlockWriter, type FlushMode } from './block-writer.js';
 import { FsTree } from './fs-tree.js';
-import { MemSeg } from './segments.js';
+import { toByteString } from './path.js';
+import { MemSeg, SegList } from './segments.js';
 import { SortedNamesCache } from './sorted-names.js';
 
 /** Options of {@link FsCore}. */
@@ -72,7 +73,7 @@ export class FsCore {
       const n = Math.min(seg.len - inOff, end - p);
       if (n <= 0) continue;
       const tOff = targetOffset + (p - position);
-      if (seg instanceof MemSeg) target.set(seg.buf.subarray(inOff, inOff + n), tOff);
+      if (seg instanceof MemSeg) target.set(seg.buf.subarray(seg.off + inOff, seg.off + inOff + n), tOff);
       else fetches.push({ loc: seg.loc, off: seg.off + inOff, len: n, targetOff: tOff });
       p += n;
     }
@@ -102,13 +103,17 @@ export class FsCore {
    */
   async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
     if (this.#gate !== undefined) await this.waitForMarshal();
-    const list = this.tree.list(file);
     const max = this.blockSizeBytes;
+    if (position === 0 && data.length > 0 && data.length < max && !this.tree.hasList(file) && this.tree.fileSize(file) === 0) {
+      this.#writeWhole(file, data);
+      return data.length;
+    }
+    const list = this.tree.list(file);
     if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
-      // A new or emptied file written in one piece (writeFile): what the general loop below does
-      // (one memory segment, not full, so no prune), without its cursor and splice.
+      // An emptied file written in one piece: what the general loop below does (one memory
+      // segment, not full, so no prune), without its cursor and splice.
       const seg = new MemSeg(data.length, this.writer.pool, true);
-      seg.buf.set(data, 0);
+      seg.writeAt(data, 0);
       list.segs.push(seg);
       list.size = data.length;
       this.tree.touch(file);
@@ -128,6 +133,38 @@ export class FsCore {
     }
     this.tree.touch(file);
     return done;
+  }
+
+  /**
+   * `writeFile` of a new file: create `path` (mode 0o755) holding a copy of `data`, if that is
+   * all the general open + write would do. Returns false, changing nothing, when the general path
+   * is needed: the file exists, the parent is not a plain path to a directory, the name starts
+   * with `.` (`.`, `..`, the collection record), `data` is empty or a block or more, or a marshal
+   * is holding writers back.
+   */
+  writeNewFile(path: string, data: Uint8Array): boolean {
+    if (this.#gate !== undefined || data.length === 0 || data.length >= this.blockSizeBytes) return false;
+    const tree = this.tree;
+    const pathB = toByteString(path);
+    const slash = pathB.lastIndexOf('/');
+    const parent = slash < 0 ? tree.root : tree.lookupPlain(pathB, slash);
+    if (parent < 0 || !tree.isDir(parent)) return false;
+    const name = slash < 0 ? pathB : pathB.slice(slash + 1);
+    if (name.length === 0 || name.charCodeAt(0) === 46 || tree.childOf(parent, name) >= 0) return false;
+    const now = tree.now();
+    const node = tree.newFile(name, 0o755, now);
+    tree.link(parent, name, node);
+    tree.touch(parent, now);
+    this.#writeWhole(node, data, now);
+    return true;
+  }
+
+  /** Make a copy of `data` the whole content of `file`, which has no segment list yet and is empty. */
+  #writeWhole(file: number, data: Uint8Array, now?: number): void {
+    const seg = new MemSeg(data.length, this.writer.pool, true);
+    seg.writeAt(data, 0);
+    this.tree.setList(file, SegList.of(seg));
+    this.tree.touch(file, now);
   }
 
   /** Resolves when no marshal holds writers back (see {@link marshal}). */
