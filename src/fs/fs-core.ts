@@ -105,18 +105,15 @@ export class FsCore {
     if (this.#gate !== undefined) await this.waitForMarshal();
     // Hash threads start while the first block fills, not when its upload needs them.
     this.writer.warm();
-    const max = this.blockSizeBytes;
-    if (position === 0 && data.length > 0 && data.length < max && !this.tree.hasList(file) && this.tree.fileSize(file) === 0) {
-      this.#writeWhole(file, data);
-      return data.length;
-    }
     const list = this.tree.list(file);
+    const max = this.blockSizeBytes;
     if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
-      // An emptied file written in one piece: what the general loop below does (one memory
-      // segment, not full, so no prune), without its cursor and splice.
+      // A new or emptied file written in one piece (writeFile): what the general loop below does
+      // (one memory segment, not full, so no prune), without its cursor and splice. A fresh
+      // one-slot array: a push onto the empty one would reserve 17 slots.
       const seg = new MemSeg(data.length, this.writer.pool, true);
       seg.writeAt(data, 0);
-      list.segs.push(seg);
+      list.segs = [seg];
       list.size = data.length;
       this.tree.touch(file);
       return data.length;
@@ -158,16 +155,11 @@ export class FsCore {
     const node = tree.newFile(name, 0o755, now);
     tree.link(parent, name, node);
     tree.touch(parent, now);
-    this.#writeWhole(node, data, now);
-    return true;
-  }
-
-  /** Make a copy of `data` the whole content of `file`, which has no segment list yet and is empty. */
-  #writeWhole(file: number, data: Uint8Array, now?: number): void {
     const seg = new MemSeg(data.length, this.writer.pool, true);
     seg.writeAt(data, 0);
-    this.tree.setList(file, SegList.of(seg));
-    this.tree.touch(file, now);
+    tree.setList(node, SegList.of(seg));
+    tree.touch(node, now);
+    return true;
   }
 
   /** Resolves when no marshal holds writers back (see {@link marshal}). */

@@ -223,8 +223,7 @@ export class SegList {
 
   /** A list of one segment (its array holds exactly one slot; a push onto `[]` reserves 17). */
   static of(seg: Seg): SegList {
-    const list = new SegList([seg]);
-    return list;
+    return new SegList([seg]);
   }
 
   /** Bytes held in memory segments. */
