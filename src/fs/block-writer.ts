@@ -22,6 +22,8 @@ export interface FlushMode {
 /** Where the flush takes directory listings from (the tree, or a marshal's cache of them). */
 export interface SortedListing {
   sortedNames(dir: number): readonly string[];
+  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
+  sortedNodes?(dir: number): readonly number[];
 }
 
 /** Memory segments packed into one block, as parallel arrays (no object per segment). */
@@ -198,20 +200,21 @@ export class BlockWriter {
    */
   async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode, order: SortedListing = this.#tree): Promise<void> {
     const commits: Promise<void>[] = [];
-    this.#plan(dir, names ?? order.sortedNames(dir), mode, order, commits);
+    if (names !== undefined) this.#plan(dir, names, undefined, mode, order, commits);
+    else this.#plan(dir, order.sortedNames(dir), order.sortedNodes?.(dir), mode, order, commits);
     const results = await Promise.allSettled(commits);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
-  #plan(dir: number, names: readonly string[], mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
+  #plan(dir: number, names: readonly string[], nodes: readonly number[] | undefined, mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
     const tree = this.#tree;
     const max = this.#opts.blockSizeBytes;
     let group = new Group();
-    for (const name of names) {
-      const node = tree.childOf(dir, name);
+    for (let i = 0; i < names.length; i++) {
+      const node = nodes !== undefined ? (nodes[i] as number) : tree.childOf(dir, names[i] as string);
       if (node < 0) continue;
       if (tree.isDir(node)) {
-        this.#plan(node, order.sortedNames(node), mode, order, commits);
+        this.#plan(node, order.sortedNames(node), order.sortedNodes?.(node), mode, order, commits);
         continue;
       }
       if (!tree.hasList(node)) continue;

@@ -8,6 +8,7 @@ import type { FsTree } from './fs-tree.js';
 export class SortedNamesCache {
   readonly #tree: FsTree;
   readonly #byDir = new Map<number, readonly string[]>();
+  readonly #nodesByDir = new Map<number, readonly number[]>();
   #gen: number;
 
   constructor(tree: FsTree) {
@@ -19,6 +20,7 @@ export class SortedNamesCache {
   sortedNames(dir: number): readonly string[] {
     if (this.#tree.structureGen !== this.#gen) {
       this.#byDir.clear();
+      this.#nodesByDir.clear();
       this.#gen = this.#tree.structureGen;
     }
     let names = this.#byDir.get(dir);
@@ -27,6 +29,20 @@ export class SortedNamesCache {
       this.#byDir.set(dir, names);
     }
     return names;
+  }
+
+  /** The node of each name of {@link sortedNames}`(dir)`, in the same order. */
+  sortedNodes(dir: number): readonly number[] {
+    const names = this.sortedNames(dir);
+    let nodes = this.#nodesByDir.get(dir);
+    if (nodes === undefined) {
+      const tree = this.#tree;
+      const out = new Array<number>(names.length);
+      for (let i = 0; i < names.length; i++) out[i] = tree.childOf(dir, names[i] as string);
+      nodes = out;
+      this.#nodesByDir.set(dir, nodes);
+    }
+    return nodes;
   }
 
   childOf(dir: number, name: string): number {

@@ -43,6 +43,8 @@ export interface ChildOrder {
   sortedNames(dir: number): readonly string[];
   /** The child called `name` in `dir`. */
   childOf(dir: number, name: string): number;
+  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
+  sortedNodes?(dir: number): readonly number[];
 }
 
 function isChildOrder(view: ManifestTreeView): view is ManifestTreeView & ChildOrder {
@@ -73,9 +75,10 @@ export function writeManifest(view: ManifestTreeView, prefix = '.', order?: Chil
 }
 
 /** Children of `dir` in byte order as parallel arrays. */
-function sortedChildren(view: ManifestTreeView, order: ChildOrder | undefined, dir: number): { names: readonly string[]; nodes: number[] } {
+function sortedChildren(view: ManifestTreeView, order: ChildOrder | undefined, dir: number): { names: readonly string[]; nodes: readonly number[] } {
   if (order !== undefined) {
     const names = order.sortedNames(dir);
+    if (order.sortedNodes !== undefined) return { names, nodes: order.sortedNodes(dir) };
     const nodes = new Array<number>(names.length);
     for (let i = 0; i < names.length; i++) nodes[i] = order.childOf(dir, names[i] as string);
     return { names, nodes };

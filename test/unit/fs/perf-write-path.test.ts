@@ -163,6 +163,13 @@ describe('SortedNamesCache', () => {
     assert.deepEqual(cache.sortedNames(tree.root), ['0', 'a', 'c']);
     assert.equal(sorts, 3);
     assert.equal(cache.childOf(tree.root, 'c'), tree.childOf(tree.root, 'c'));
+    assert.deepEqual(cache.sortedNodes(tree.root), ['0', 'a', 'c'].map((n) => tree.childOf(tree.root, n)));
+    // Renaming keeps the node but changes the listing: nodes follow the new order.
+    const c = tree.childOf(tree.root, 'c');
+    tree.unlink(tree.root, 'c');
+    tree.link(tree.root, '00', c);
+    assert.deepEqual(cache.sortedNames(tree.root), ['0', '00', 'a']);
+    assert.deepEqual(cache.sortedNodes(tree.root), ['0', '00', 'a'].map((n) => tree.childOf(tree.root, n)));
   });
 
   it('a rename during a marshal upload still gives a manifest of the renamed tree', async () => {
