@@ -218,6 +218,28 @@ describe('writeManifest listing order', () => {
   });
 });
 
+describe('writeManifest long streams', () => {
+  it('a stream line longer than the token chunks round-trips byte for byte', () => {
+    // 30,000 files: ≈ 600 KB of tokens, several 64 KiB chunks; ≈ 150 blocks: a long block list.
+    const names = Array.from({ length: 30_000 }, (_, i) => `f${String(i).padStart(6, '0')}`);
+    let off = 0;
+    const tokens = names.map((n, i) => {
+      // Empty files inside a block (at a block boundary an empty file is written `0:0:`).
+      const len = i % 7 === 0 && off % 1000 !== 0 ? 0 : 6;
+      const t = `${off}:${len}:${n}`;
+      off += len;
+      return t;
+    });
+    // Blocks covering the stream exactly (the writer lists only blocks that files use).
+    const blocks: string[] = [];
+    for (let b = 0; b * 1000 < off; b++) blocks.push(`${b.toString(16).padStart(32, '0')}+${Math.min(1000, off - b * 1000)}`);
+    const src = `./dir ${blocks.join(' ')} ${tokens.join(' ')}\n`;
+    const tree = new FsTree();
+    loadManifest(src, tree);
+    assert.equal(text(writeManifest(tree)), src);
+  });
+});
+
 describe('hash thread warm-up', () => {
   it('the store is warmed once, at the first write', async () => {
     const store = new RecordingStore();
