@@ -15,7 +15,7 @@ export interface FlushToken {
 /** Buffers of at least this capacity live in shared memory: the hash pool's workers read them in place. */
 export const SHARED_BUFFER_MIN_BYTES = 1 << 20;
 
-/** Small segment buffers (up to this capacity) are carved from shared slabs of {@link SLAB_BYTES}. */
+/** Small segments (up to this capacity) are ranges of slabs of {@link SLAB_BYTES}. */
 const SLAB_PIECE_MAX_BYTES = 16 * 1024;
 const SLAB_BYTES = 1 << 20;
 
@@ -61,9 +61,10 @@ export class BufferPool {
   /**
    * Give `seg` backing memory for at least `n` bytes (contents undefined): capacity 1 KiB × 4ᵏ as
    * in Go, except that from 4 MiB on it is a whole block (a pooled one when free), so a growing
-   * segment is copied at most once past 1 MiB; small capacities are slab ranges. With `exact`, a slab range is `n` bytes
-   * rounded up to 8 (data written in one piece; a later append grows it by the usual ×4 steps).
-   * No Buffer view is made for a slab range: 100,000 small files would mean 100,000 views.
+   * segment is copied at most once past 1 MiB; small capacities are slab ranges. With `exact`, a
+   * slab range is `n` bytes rounded up to 8 (data written in one piece; a later append grows it
+   * by the usual ×4 steps). No Buffer view is made for a slab range: 100,000 small files would
+   * mean 100,000 views.
    */
   place(seg: MemSeg, n: number, exact: boolean): void {
     let cap = exact && n <= SLAB_PIECE_MAX_BYTES ? (n + 7) & ~7 : capacityFor(n, this.#capacityBytes);
