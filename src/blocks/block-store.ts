@@ -82,9 +82,4 @@ export interface BlockStore {
   trash(locator: string, options?: AbortOptions): Promise<void>;
   /** Delete a block for good. Deleting a missing block is not an error. */
   delete(locator: string, options?: AbortOptions): Promise<void>;
-  /**
-   * Optional: start what puts will need (e.g. hash threads) in the background, so the first put
-   * does not wait for it. Writers call it when they start buffering data; cheap once warm.
-   */
-  warm?(): void;
 }

@@ -111,15 +111,6 @@ export class HashPool {
     }
   }
 
-  /**
-   * Start the worker threads now (in the background) instead of at the first large hash: a
-   * thread takes tens of ms to start, which a writer can overlap with filling its first block.
-   */
-  warm(): void {
-    if (this.#closed) return;
-    while (this.#slots.length < this.#threads) this.#spawn();
-  }
-
   /** Stop the workers. Pending tasks are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -174,11 +165,8 @@ export class HashPool {
     let best: Slot | undefined;
     for (const s of this.#slots) if (best === undefined || s.busy < best.busy) best = s;
     if (best !== undefined && (best.busy === 0 || this.#slots.length >= this.#threads)) return best;
-    return this.#spawn();
-  }
-
-  #spawn(): Slot {
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+    worker.unref();
     worker.on('message', (m: { id: number; hash: string; buffer?: ArrayBuffer }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
@@ -189,9 +177,6 @@ export class HashPool {
       for (const p of this.#pending.values()) p.reject(e);
       this.#pending.clear();
     });
-    // After the listeners: adding a 'message' listener refs the worker again, and an idle
-    // (e.g. warmed) worker must not keep the process alive.
-    worker.unref();
     const slot = { worker, busy: 0 };
     this.#slots.push(slot);
     return slot;

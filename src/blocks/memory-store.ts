@@ -93,11 +93,6 @@ export class MemoryStore implements BlockStore {
     return this.#result(hash, copy.byteLength);
   }
 
-  /** Start the hash pool's threads (see BlockStore.warm). */
-  warm(): void {
-    this.#pool.warm();
-  }
-
   async get(locator: string, options: GetOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
     const entry = this.#entry(locator);

@@ -4,7 +4,7 @@ import { allocBlockBuffer, BufferPool, MemSeg, StoredSeg, type FlushToken, type 
 
 /** Options of a {@link BlockWriter}. */
 export interface BlockWriterOptions {
-  store: Pick<BlockStore, 'put' | 'warm'>;
+  store: Pick<BlockStore, 'put'>;
   blockSizeBytes: number;
   concurrentWriters: number;
   replicas?: number;
@@ -75,7 +75,6 @@ export class BlockWriter {
   readonly #tree: FsTree;
   readonly #opts: BlockWriterOptions;
   #inFlight = 0;
-  #warm = false;
   readonly #waiters: Array<() => void> = [];
   readonly #pending = new Set<Promise<void>>();
   /** Errors of background uploads since the last successful sync flush. */
@@ -91,13 +90,6 @@ export class BlockWriter {
 
   get blockSizeBytes(): number {
     return this.#opts.blockSizeBytes;
-  }
-
-  /** Let the store start what uploads will need (once): called when data starts to be buffered. */
-  warm(): void {
-    if (this.#warm) return;
-    this.#warm = true;
-    this.#opts.store.warm?.();
   }
 
   /** Background upload errors not yet recovered by a successful flush. */

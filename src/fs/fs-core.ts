@@ -9,7 +9,7 @@ import { SortedNamesCache } from './sorted-names.js';
 
 /** Options of {@link FsCore}. */
 export interface FsCoreOptions {
-  store: Pick<BlockStore, 'get' | 'put' | 'warm'>;
+  store: Pick<BlockStore, 'get' | 'put'>;
   blockSizeBytes: number;
   concurrentWriters: number;
   replicas?: number;
@@ -103,8 +103,6 @@ export class FsCore {
    */
   async writeAt(file: number, data: Uint8Array, position: number): Promise<number> {
     if (this.#gate !== undefined) await this.waitForMarshal();
-    // Hash threads start while the first block fills, not when its upload needs them.
-    this.writer.warm();
     const list = this.tree.list(file);
     const max = this.blockSizeBytes;
     if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
@@ -150,7 +148,6 @@ export class FsCore {
     if (parent < 0 || !tree.isDir(parent)) return false;
     const name = slash < 0 ? pathB : pathB.slice(slash + 1);
     if (name.length === 0 || name.charCodeAt(0) === 46 || tree.childOf(parent, name) >= 0) return false;
-    this.writer.warm();
     const now = tree.now();
     const node = tree.newFile(name, 0o755, now);
     tree.link(parent, name, node);

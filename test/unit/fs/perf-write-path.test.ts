@@ -1,5 +1,5 @@
 // The small-file write path: writeFile's new-file fast path, slab ranges without views, packed
-// copies merged across adjacent ranges, one sort per directory per marshal, hash-thread warm-up.
+// copies merged across adjacent ranges, one sort per directory per marshal.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -21,14 +21,9 @@ function content(i: number, len: number): Buffer {
   return b;
 }
 
-/** A MemoryStore that records every block it receives and how often it was warmed. */
+/** A MemoryStore that records every block it receives. */
 class RecordingStore extends MemoryStore {
   readonly blocks: Uint8Array[] = [];
-  warmed = 0;
-  override warm(): void {
-    this.warmed++;
-    super.warm();
-  }
   override async put(data: Uint8Array, options?: PutOptions): Promise<PutResult> {
     this.blocks.push(Uint8Array.from(data));
     return super.put(data, options);
@@ -237,29 +232,5 @@ describe('writeManifest long streams', () => {
     const tree = new FsTree();
     loadManifest(src, tree);
     assert.equal(text(writeManifest(tree)), src);
-  });
-});
-
-describe('hash thread warm-up', () => {
-  it('the store is warmed once, at the first write', async () => {
-    const store = new RecordingStore();
-    const fs = await CollectionFS.load('', { store });
-    assert.equal(store.warmed, 0);
-    await fs.writeFile('a', Buffer.from('one'));
-    const h = await fs.open('b', 'w');
-    await h.write('two');
-    await h.close();
-    await fs.writeFile('c', 'three');
-    assert.equal(store.warmed, 1);
-    await fs.marshalManifest();
-    assert.equal(store.warmed, 1);
-  });
-
-  it('a store without warm() works unchanged', async () => {
-    const inner = new MemoryStore();
-    const store = { get: inner.get.bind(inner), put: inner.put.bind(inner) };
-    const fs = await CollectionFS.load('', { store });
-    await fs.writeFile('a', Buffer.from('one'));
-    assert.match(await fs.marshalManifest(), /0:3:a/);
   });
 });
