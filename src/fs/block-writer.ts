@@ -19,10 +19,51 @@ export interface FlushMode {
   shortBlocks: boolean;
 }
 
-interface SegRef {
-  list: SegList;
-  idx: number;
-  seg: MemSeg;
+/** Where the flush takes directory listings from (the tree, or a marshal's cache of them). */
+export interface SortedListing {
+  sortedNames(dir: number): readonly string[];
+  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
+  sortedNodes?(dir: number): readonly number[];
+}
+
+/** Memory segments packed into one block, as parallel arrays (no object per segment). */
+class Group {
+  readonly lists: SegList[] = [];
+  readonly idxs: number[] = [];
+  readonly segs: MemSeg[] = [];
+  /** Offset of each segment in the block. */
+  readonly offsets: number[] = [];
+  bytes = 0;
+
+  add(list: SegList, idx: number, seg: MemSeg): void {
+    this.lists.push(list);
+    this.idxs.push(idx);
+    this.segs.push(seg);
+    this.offsets.push(this.bytes);
+    this.bytes += seg.len;
+  }
+
+  /** The copies that build the block: runs of segments adjacent in the same buffer are merged. */
+  copyPlan(): { bufs: Buffer[]; from: number[]; len: number[]; to: number[] } {
+    const bufs: Buffer[] = [];
+    const from: number[] = [];
+    const len: number[] = [];
+    const to: number[] = [];
+    let last = -1;
+    for (let i = 0; i < this.segs.length; i++) {
+      const seg = this.segs[i] as MemSeg;
+      if (last >= 0 && bufs[last] === seg.buf && (from[last] as number) + (len[last] as number) === seg.off) {
+        len[last] = (len[last] as number) + seg.len;
+        continue;
+      }
+      bufs.push(seg.buf);
+      from.push(seg.off);
+      len.push(seg.len);
+      to.push(this.offsets[i] as number);
+      last++;
+    }
+    return { bufs, from, len, to };
+  }
 }
 
 /**
@@ -117,7 +158,7 @@ export class BlockWriter {
       const len = seg.len;
       // Uploaded from the segment's own buffer unless that is over twice the block (odd block
       // sizes): the store may keep (adopt) it.
-      let data: Uint8Array = seg.buf.subarray(0, len);
+      let data: Uint8Array = seg.buf.subarray(seg.off, seg.off + len);
       if (seg.buf.buffer.byteLength > 2 * len) {
         const copy = allocBlockBuffer(len);
         copy.set(data);
@@ -131,7 +172,7 @@ export class BlockWriter {
             const locator = await this.#put(data);
             if (list.segs[idx] === seg && seg.flushing === token && seg.len === len) {
               list.segs[idx] = new StoredSeg(this.#tree.locators.intern(locator, len), 0, len);
-              this.pool.give(seg.buf);
+              if (seg.ownsBuffer()) this.pool.give(seg.buf);
             }
           } catch (err) {
             this.#asyncErrors.push(err);
@@ -149,71 +190,66 @@ export class BlockWriter {
    * then segment order, directories recurse. All planning is synchronous; the returned promise
    * settles when the uploads it started have. Throws the first upload error (data stays in memory).
    */
-  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode): Promise<void> {
+  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode, order: SortedListing = this.#tree): Promise<void> {
     const commits: Promise<void>[] = [];
-    this.#plan(dir, names ?? this.#tree.sortedNames(dir), mode, commits);
+    if (names !== undefined) this.#plan(dir, names, undefined, mode, order, commits);
+    else this.#plan(dir, order.sortedNames(dir), order.sortedNodes?.(dir), mode, order, commits);
     const results = await Promise.allSettled(commits);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
-  #plan(dir: number, names: readonly string[], mode: FlushMode, commits: Promise<void>[]): void {
+  #plan(dir: number, names: readonly string[], nodes: readonly number[] | undefined, mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
     const tree = this.#tree;
     const max = this.#opts.blockSizeBytes;
-    let pending: SegRef[] = [];
-    let pendingLen = 0;
-    for (const name of names) {
-      const node = tree.childOf(dir, name);
+    let group = new Group();
+    for (let i = 0; i < names.length; i++) {
+      const node = nodes !== undefined ? (nodes[i] as number) : tree.childOf(dir, names[i] as string);
       if (node < 0) continue;
       if (tree.isDir(node)) {
-        this.#plan(node, tree.sortedNames(node), mode, commits);
+        this.#plan(node, order.sortedNames(node), order.sortedNodes?.(node), mode, order, commits);
         continue;
       }
       if (!tree.hasList(node)) continue;
       const list = tree.list(node);
-      for (let idx = 0; idx < list.segs.length; idx++) {
-        const seg = list.segs[idx];
+      const segs = list.segs;
+      for (let idx = 0; idx < segs.length; idx++) {
+        const seg = segs[idx];
         if (!(seg instanceof MemSeg)) continue;
         if (seg.len > max / 2) {
-          this.#commit([{ list, idx, seg }], seg.len, mode.sync, commits);
+          const alone = new Group();
+          alone.add(list, idx, seg);
+          this.#commit(alone, mode.sync, commits);
           continue;
         }
-        if (pendingLen + seg.len > max) {
-          this.#commit(pending, pendingLen, mode.sync, commits);
-          pending = [];
-          pendingLen = 0;
+        if (group.bytes + seg.len > max) {
+          this.#commit(group, mode.sync, commits);
+          group = new Group();
         }
-        pending.push({ list, idx, seg });
-        pendingLen += seg.len;
+        group.add(list, idx, seg);
       }
     }
-    if (mode.shortBlocks) this.#commit(pending, pendingLen, mode.sync, commits);
+    if (mode.shortBlocks) this.#commit(group, mode.sync, commits);
   }
 
   /** Go `commitBlock`: mark the group uploading, concatenate, upload, swap in stored segments. */
-  #commit(refs: SegRef[], total: number, sync: boolean, commits: Promise<void>[]): void {
-    if (refs.length === 0) return;
-    if (!sync && refs.some((r) => r.seg.flushing !== null && !r.seg.flushing.done)) return;
+  #commit(g: Group, sync: boolean, commits: Promise<void>[]): void {
+    const n = g.segs.length;
+    if (n === 0) return;
+    if (!sync && g.segs.some((seg) => seg.flushing !== null && !seg.flushing.done)) return;
     const token: FlushToken = { done: false };
-    const offsets: number[] = [];
-    const first = refs[0] as SegRef;
-    const own = first.seg.buf;
+    const first = g.segs[0] as MemSeg;
     // A lone segment is uploaded from its own buffer when that buffer is at most twice its
     // length: the store may keep (adopt) the block, and must not pin a slab or a mostly empty
     // block buffer for it.
-    const direct = refs.length === 1 && own.buffer.byteLength <= 2 * first.seg.len;
-    // Packed groups are concatenated when their upload starts. The buffers and lengths are taken
-    // now: once `flushing` is set below, writers copy on write and never change these bytes.
-    const parts: Buffer[] = [];
-    let off = 0;
-    for (const r of refs) {
-      offsets.push(off);
-      parts.push(r.seg.len === r.seg.buf.length ? r.seg.buf : r.seg.buf.subarray(0, r.seg.len));
-      off += r.seg.len;
-    }
+    const direct = n === 1 && first.buf.buffer.byteLength <= 2 * first.len;
     // The buffer may be recycled after upload only if no earlier upload can still be reading it.
-    const recyclable = refs.length === 1 && (first.seg.flushing === null || first.seg.flushing.done);
-    for (const r of refs) r.seg.flushing = token;
-    const blockLen = off;
+    const recyclable = n === 1 && first.ownsBuffer() && (first.flushing === null || first.flushing.done);
+    // Packed groups are concatenated when their upload starts. The source ranges are taken now
+    // (once `flushing` is set below, writers copy on write and never change these bytes), merged
+    // where consecutive segments are adjacent in one slab (files written in name order).
+    const copies = direct ? undefined : g.copyPlan();
+    for (const seg of g.segs) seg.flushing = token;
+    const blockLen = g.bytes;
     // Later groups of one flush start on a later turn of the event loop, so the previous group's
     // block is already being hashed (in a worker) while this one is copied.
     const defer = !direct && commits.length > 0;
@@ -223,20 +259,28 @@ export class BlockWriter {
       try {
         if (defer) await new Promise<void>((resolve) => setImmediate(resolve));
         let block: Uint8Array;
-        if (direct) {
-          block = parts[0] as Buffer;
+        if (copies === undefined) {
+          block = first.buf.subarray(first.off, first.off + first.len);
         } else {
           const buf = allocBlockBuffer(blockLen);
-          for (let i = 0; i < parts.length; i++) buf.set(parts[i] as Buffer, offsets[i] ?? 0);
+          for (let i = 0; i < copies.bufs.length; i++) {
+            const src = copies.bufs[i] as Buffer;
+            const from = copies.from[i] as number;
+            const len = copies.len[i] as number;
+            buf.set(from === 0 && len === src.length ? src : src.subarray(from, from + len), copies.to[i] as number);
+          }
           block = buf;
         }
         const locator = await this.#put(block);
         const loc = this.#tree.locators.intern(locator, blockLen);
-        refs.forEach((r, i) => {
-          if (r.list.segs[r.idx] !== r.seg || r.seg.flushing !== token) return;
-          r.list.segs[r.idx] = new StoredSeg(loc, offsets[i] ?? 0, r.seg.len);
-          if (recyclable) this.pool.give(r.seg.buf);
-        });
+        for (let i = 0; i < n; i++) {
+          const seg = g.segs[i] as MemSeg;
+          const list = g.lists[i] as SegList;
+          const idx = g.idxs[i] as number;
+          if (list.segs[idx] !== seg || seg.flushing !== token) continue;
+          list.segs[idx] = new StoredSeg(loc, g.offsets[i] as number, seg.len);
+          if (recyclable) this.pool.give(seg.buf);
+        }
       } catch (err) {
         if (!sync) this.#asyncErrors.push(err);
         throw err;

@@ -261,6 +261,7 @@ export class CollectionFS {
 
   /** Replace (or create) a file with `data` (default flag `w`). */
   async writeFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
+    if (options === undefined && typeof data !== 'string' && this.#core.writeNewFile(path, data)) return;
     const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
     const flags = flagsToNumber(o.flag ?? 'w');
     if (flags === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(o.flag)}` });

@@ -3,7 +3,9 @@ import { KeepError } from '../errors.js';
 import { writeManifest } from '../manifest/write-manifest.js';
 import { BlockWriter, type FlushMode } from './block-writer.js';
 import { FsTree } from './fs-tree.js';
-import { MemSeg } from './segments.js';
+import { toByteString } from './path.js';
+import { MemSeg, SegList } from './segments.js';
+import { SortedNamesCache } from './sorted-names.js';
 
 /** Options of {@link FsCore}. */
 export interface FsCoreOptions {
@@ -71,7 +73,7 @@ export class FsCore {
       const n = Math.min(seg.len - inOff, end - p);
       if (n <= 0) continue;
       const tOff = targetOffset + (p - position);
-      if (seg instanceof MemSeg) target.set(seg.buf.subarray(inOff, inOff + n), tOff);
+      if (seg instanceof MemSeg) target.set(seg.buf.subarray(seg.off + inOff, seg.off + inOff + n), tOff);
       else fetches.push({ loc: seg.loc, off: seg.off + inOff, len: n, targetOff: tOff });
       p += n;
     }
@@ -105,10 +107,11 @@ export class FsCore {
     const max = this.blockSizeBytes;
     if (position === 0 && list.segs.length === 0 && data.length > 0 && data.length < max) {
       // A new or emptied file written in one piece (writeFile): what the general loop below does
-      // (one memory segment, not full, so no prune), without its cursor and splice.
+      // (one memory segment, not full, so no prune), without its cursor and splice. A fresh
+      // one-slot array: a push onto the empty one would reserve 17 slots.
       const seg = new MemSeg(data.length, this.writer.pool, true);
-      seg.buf.set(data, 0);
-      list.segs.push(seg);
+      seg.writeAt(data, 0);
+      list.segs = [seg];
       list.size = data.length;
       this.tree.touch(file);
       return data.length;
@@ -127,6 +130,33 @@ export class FsCore {
     }
     this.tree.touch(file);
     return done;
+  }
+
+  /**
+   * `writeFile` of a new file: create `path` (mode 0o755) holding a copy of `data`, if that is
+   * all the general open + write would do. Returns false, changing nothing, when the general path
+   * is needed: the file exists, the parent is not a plain path to a directory, the name starts
+   * with `.` (`.`, `..`, the collection record), `data` is empty or a block or more, or a marshal
+   * is holding writers back.
+   */
+  writeNewFile(path: string, data: Uint8Array): boolean {
+    if (this.#gate !== undefined || data.length === 0 || data.length >= this.blockSizeBytes) return false;
+    const tree = this.tree;
+    const pathB = toByteString(path);
+    const slash = pathB.lastIndexOf('/');
+    const parent = slash < 0 ? tree.root : tree.lookupPlain(pathB, slash);
+    if (parent < 0 || !tree.isDir(parent)) return false;
+    const name = slash < 0 ? pathB : pathB.slice(slash + 1);
+    if (name.length === 0 || name.charCodeAt(0) === 46 || tree.childOf(parent, name) >= 0) return false;
+    const now = tree.now();
+    const node = tree.newFile(name, 0o755, now);
+    tree.link(parent, name, node);
+    tree.touch(parent, now);
+    const seg = new MemSeg(data.length, this.writer.pool, true);
+    seg.writeAt(data, 0);
+    tree.setList(node, SegList.of(seg));
+    tree.touch(node, now);
+    return true;
   }
 
   /** Resolves when no marshal holds writers back (see {@link marshal}). */
@@ -155,8 +185,10 @@ export class FsCore {
    * blocks included; failures throw and keep the data in memory), then write the manifest.
    */
   async marshal(prefix = '.'): Promise<Uint8Array> {
+    // The flush and the writer walk the same directories: sort each listing once.
+    const order = new SortedNamesCache(this.tree);
     await this.writer.idle();
-    await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+    await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true }, order);
     if (this.hasMemory(this.tree.root)) {
       // Writers kept adding data: hold them back until the rest is flushed (Go holds its locks).
       await this.waitForMarshal();
@@ -166,7 +198,7 @@ export class FsCore {
         for (let attempt = 0; this.hasMemory(this.tree.root); attempt++) {
           if (attempt >= 100) throw new KeepError('ERR_INTERNAL', 'Cannot marshal manifest: data keeps changing during the flush');
           await this.writer.idle();
-          await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true });
+          await this.writer.flushDir(this.tree.root, undefined, { sync: true, shortBlocks: true }, order);
         }
       } finally {
         this.#gate = undefined;
@@ -174,6 +206,6 @@ export class FsCore {
       }
     }
     this.writer.clearErrors();
-    return writeManifest(this.tree, prefix);
+    return writeManifest(this.tree, prefix, order);
   }
 }

@@ -2,6 +2,7 @@ import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
 import { ChildIndex, FNV_OFFSET, FNV_PRIME } from './child-index.js';
 import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
+import { sortByteStrings } from '../util/byte-sort.js';
 import { resized } from '../util/typed-array.js';
 
 const KIND_DIR = 1;
@@ -262,7 +263,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     const k = this.#kidsOf(dir);
     if (k === undefined) return [];
     if (typeof k === 'number') return [this.#names[k] ?? ''];
-    return k.keys().sort();
+    return sortByteStrings(k.keys());
   }
 
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */

@@ -15,7 +15,7 @@ export interface FlushToken {
 /** Buffers of at least this capacity live in shared memory: the hash pool's workers read them in place. */
 export const SHARED_BUFFER_MIN_BYTES = 1 << 20;
 
-/** Small segment buffers (up to this capacity) are carved from shared slabs of {@link SLAB_BYTES}. */
+/** Small segments (up to this capacity) are ranges of slabs of {@link SLAB_BYTES}. */
 const SLAB_PIECE_MAX_BYTES = 16 * 1024;
 const SLAB_BYTES = 1 << 20;
 
@@ -33,6 +33,7 @@ export function allocBlockBuffer(cap: number): Buffer {
  * Recycles block-sized buffers (the ones that filled up and were uploaded), so a long sequential
  * write does not allocate and page-fault a fresh 64 MiB buffer per block. Owned by one filesystem.
  * A buffer a store adopted (`PutResult.adopted`) is never taken back: the store owns its bytes.
+ * Small segments get a range of a shared slab instead of a buffer of their own.
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
@@ -40,8 +41,8 @@ export class BufferPool {
   readonly #max: number;
   /** Backing buffers handed over to a store: never recycled. */
   readonly #adopted = new WeakSet<ArrayBufferLike>();
-  /** Slab that small buffers are carved from (one allocation per {@link SLAB_BYTES}). */
-  #slab: Buffer | undefined;
+  /** Slab that small segments are carved from (one allocation per {@link SLAB_BYTES}). */
+  #slab: Buffer = Buffer.alloc(0);
   #slabOff = 0;
 
   constructor(capacityBytes: number, maxBuffers: number) {
@@ -49,16 +50,7 @@ export class BufferPool {
     this.#max = maxBuffers;
   }
 
-  /**
-   * A buffer of at least `n` bytes (contents undefined): capacity 1 KiB × 4ᵏ as in Go, except
-   * that from 4 MiB on it is a whole block (a pooled one when free), so a growing segment is copied
-   * at most once past 1 MiB.
-   */
-  take(n: number): Buffer {
-    let cap = 1024;
-    while (cap < n) cap *= 4;
-    if (cap >= 4 << 20) cap = Math.max(cap, this.#capacityBytes);
-    if (cap <= SLAB_PIECE_MAX_BYTES) return this.#carve(cap);
+  #takeWhole(n: number, cap: number): Buffer {
     if (cap >= this.#capacityBytes || (cap >= 1 << 20 && this.#free.length > 0)) {
       const b = this.#free.pop();
       if (b !== undefined && b.length >= n) return b;
@@ -66,26 +58,38 @@ export class BufferPool {
     return allocBlockBuffer(cap);
   }
 
-  /** `len` bytes at the start of `cap` bytes taken from the current slab (a new slab when it is used up). */
-  #carve(cap: number, len = cap): Buffer {
-    let slab = this.#slab;
-    if (slab === undefined || this.#slabOff + cap > slab.length) {
-      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.#slab = slab;
+  /**
+   * Give `seg` backing memory for at least `n` bytes (contents undefined): capacity 1 KiB × 4ᵏ as
+   * in Go, except that from 4 MiB on it is a whole block (a pooled one when free), so a growing
+   * segment is copied at most once past 1 MiB; small capacities are slab ranges. With `exact`, a
+   * slab range is `n` bytes rounded up to 8 (data written in one piece; a later append grows it
+   * by the usual ×4 steps). No Buffer view is made for a slab range: 100,000 small files would
+   * mean 100,000 views.
+   */
+  place(seg: MemSeg, n: number, exact: boolean): void {
+    let cap = exact && n <= SLAB_PIECE_MAX_BYTES ? (n + 7) & ~7 : capacityFor(n, this.#capacityBytes);
+    if (cap <= SLAB_PIECE_MAX_BYTES) {
+      if (cap === 0) cap = 8;
+      seg.off = this.#carve(cap);
+      seg.buf = this.#slab;
+      seg.cap = cap;
+      return;
+    }
+    const b = this.#takeWhole(n, cap);
+    seg.buf = b;
+    seg.off = 0;
+    seg.cap = b.length;
+  }
+
+  /** Offset of `cap` bytes in the current slab (a new slab when it is used up). */
+  #carve(cap: number): number {
+    if (this.#slabOff + cap > this.#slab.length) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.#slabOff = 0;
     }
     const off = this.#slabOff;
     this.#slabOff = off + cap;
-    return slab.subarray(off, off + len);
-  }
-
-  /**
-   * Exactly `n` bytes (contents undefined): from a slab when small, else as {@link take}. For
-   * data written in one piece; a later append grows the segment by the usual ×4 steps.
-   */
-  takeExact(n: number): Buffer {
-    if (n <= SLAB_PIECE_MAX_BYTES) return this.#carve((n + 7) & ~7, n);
-    return this.take(n);
+    return off;
   }
 
   /** Record that a store kept `buf`'s bytes: it must never be modified or recycled. */
@@ -99,22 +103,62 @@ export class BufferPool {
   }
 }
 
-/** Unflushed bytes. `buf` may be longer than `len` (spare capacity, contents undefined). */
+/** Go's capacity for `n` bytes (1 KiB × 4ᵏ), raised to a whole block from 4 MiB on. */
+function capacityFor(n: number, blockBytes: number): number {
+  let cap = 1024;
+  while (cap < n) cap *= 4;
+  if (cap >= 4 << 20) cap = Math.max(cap, blockBytes);
+  return cap;
+}
+
+/**
+ * Unflushed bytes: `len` bytes at `buf[off…]`, with room for `cap` (spare capacity, contents
+ * undefined). `buf` is either the segment's own buffer (`off` 0) or a slab shared with other
+ * small segments.
+ */
 export class MemSeg {
   buf: Buffer;
+  off = 0;
+  cap = 0;
   len: number;
   /** Non-null while (or after) an upload used `buf`: then `buf` is never modified in place. */
   flushing: FlushToken | null = null;
 
   /** A segment of `len` bytes whose contents the caller overwrites (or zero-fills). */
   constructor(len: number, pool?: BufferPool, exact = false) {
-    this.buf = pool === undefined ? allocCapacity(len) : exact ? pool.takeExact(len) : pool.take(len);
     this.len = len;
+    if (pool === undefined) {
+      this.buf = allocCapacity(len);
+      this.cap = this.buf.length;
+    } else {
+      this.buf = EMPTY;
+      pool.place(this, len, exact);
+    }
   }
 
   /** The live bytes (a view). */
   bytes(): Buffer {
-    return this.buf.subarray(0, this.len);
+    return this.buf.subarray(this.off, this.off + this.len);
+  }
+
+  /** Whether `buf` belongs to this segment alone (not a slab range), so it may be recycled. */
+  ownsBuffer(): boolean {
+    return this.off === 0 && this.cap === this.buf.length;
+  }
+
+  /** Move the live bytes (up to `keep`) into new memory of at least `n` bytes. */
+  #move(n: number, keep: number, pool: BufferPool | undefined): void {
+    const oldBuf = this.buf;
+    const oldOff = this.off;
+    if (pool !== undefined) {
+      pool.place(this, n, false);
+    } else {
+      this.buf = allocCapacity(n);
+      this.off = 0;
+      this.cap = this.buf.length;
+    }
+    oldBuf.copy(this.buf, this.off, oldOff, oldOff + keep);
+    this.flushing = null;
   }
 
   /**
@@ -122,27 +166,19 @@ export class MemSeg {
    * Copy-on-write while an upload uses `buf`.
    */
   truncate(n: number, pool?: BufferPool, zero = true): void {
-    if (n > this.buf.length || (this.flushing !== null && n > this.len)) {
-      const next = pool !== undefined ? pool.take(n) : allocCapacity(n);
-      this.buf.copy(next, 0, 0, Math.min(this.len, n));
-      this.buf = next;
-      this.flushing = null;
-    }
-    if (zero && n > this.len) this.buf.fill(0, this.len, n);
+    if (n > this.cap || (this.flushing !== null && n > this.len)) this.#move(n, Math.min(this.len, n), pool);
+    if (zero && n > this.len) this.buf.fill(0, this.off + this.len, this.off + n);
     this.len = n;
   }
 
   /** Copy `data` into the segment at `off` (must fit). Copy-on-write while flushing. */
   writeAt(data: Uint8Array, off: number, pool?: BufferPool): void {
-    if (this.flushing !== null) {
-      const next = pool !== undefined ? pool.take(this.len) : allocCapacity(this.len);
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-      this.flushing = null;
-    }
-    this.buf.set(data, off);
+    if (this.flushing !== null) this.#move(this.len, this.len, pool);
+    this.buf.set(data, this.off + off);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Allocate a zeroed buffer of at least `n` bytes: 1024 × 4ᵏ. */
 function allocCapacity(n: number): Buffer {
@@ -177,15 +213,18 @@ export interface FilePtr {
 
 /** The segments of one file plus its size and a generation bumped whenever segments move. */
 export class SegList {
-  segs: Seg[] = [];
+  segs: Seg[];
   size = 0;
   gen = 0;
 
   constructor(segs?: Seg[]) {
-    if (segs !== undefined) {
-      this.segs = segs;
-      for (const s of segs) this.size += s.len;
-    }
+    this.segs = segs ?? [];
+    if (segs !== undefined) for (const s of segs) this.size += s.len;
+  }
+
+  /** A list of one segment (its array holds exactly one slot; a push onto `[]` reserves 17). */
+  static of(seg: Seg): SegList {
+    return new SegList([seg]);
   }
 
   /** Bytes held in memory segments. */

@@ -34,6 +34,28 @@ function byteOrder(a: readonly [string, number], b: readonly [string, number]): 
 }
 
 /**
+ * Sorted directory listings a tree may offer (FsTree does). With them the writer sorts names
+ * with the engine's native string order instead of comparing `[name, node]` pairs in JS (≈ 2×
+ * faster for 100,000 names), and a caller may hand in listings it already sorted for a flush.
+ */
+export interface ChildOrder {
+  /** Child names of `dir` in byte order (the writer does not modify the array). */
+  sortedNames(dir: number): readonly string[];
+  /** The child called `name` in `dir`. */
+  childOf(dir: number, name: string): number;
+  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
+  sortedNodes?(dir: number): readonly number[];
+}
+
+function isChildOrder(view: ManifestTreeView): view is ManifestTreeView & ChildOrder {
+  const v = view as Partial<ChildOrder>;
+  return typeof v.sortedNames === 'function' && typeof v.childOf === 'function';
+}
+
+/** Tokens of one stream line, buffered as text chunks (the block list is written before them). */
+const TOKEN_CHUNK_CHARS = 1 << 16;
+
+/**
  * Serialise a tree exactly like the Arvados Go SDK's `MarshalManifest(prefix)`: pre-order
  * depth-first over directories with children in byte order, each directory's files in one
  * stream, a block re-listed unless it equals the stream's previous block, contiguous parts of
@@ -41,76 +63,105 @@ function byteOrder(a: readonly [string, number], b: readonly [string, number]): 
  *
  * @param view the tree (every segment must be stored)
  * @param prefix stream name of the root, a byte string; default `.`
+ * @param order sorted listings to use (default: the view's own, if it offers them)
  * @returns manifest bytes (a fresh buffer)
  * @example writeManifest(tree) // '. acbd18db4cc2f85cedef654fccc4a4d8+3 0:3:foo\n'
  */
-export function writeManifest(view: ManifestTreeView, prefix = '.'): Uint8Array {
+export function writeManifest(view: ManifestTreeView, prefix = '.', order?: ChildOrder): Uint8Array {
   const out = new ByteSink();
-  writeDir(view, view.root, prefix, manifestEscape(prefix), out);
+  const o = order ?? (isChildOrder(view) ? view : undefined);
+  writeDir(view, o, view.root, prefix, manifestEscape(prefix), out);
   return out.finish();
 }
 
-function writeDir(view: ManifestTreeView, dir: number, prefix: string, escapedPrefix: string, out: ByteSink): void {
-  const children = [...view.children(dir)].sort(byteOrder);
-  if (children.length === 0) {
+/** Children of `dir` in byte order as parallel arrays. */
+function sortedChildren(view: ManifestTreeView, order: ChildOrder | undefined, dir: number): { names: readonly string[]; nodes: readonly number[] } {
+  if (order !== undefined) {
+    const names = order.sortedNames(dir);
+    if (order.sortedNodes !== undefined) return { names, nodes: order.sortedNodes(dir) };
+    const nodes = new Array<number>(names.length);
+    for (let i = 0; i < names.length; i++) nodes[i] = order.childOf(dir, names[i] as string);
+    return { names, nodes };
+  }
+  const entries = [...view.children(dir)].sort(byteOrder);
+  return { names: entries.map((e) => e[0]), nodes: entries.map((e) => e[1]) };
+}
+
+function writeDir(view: ManifestTreeView, order: ChildOrder | undefined, dir: number, prefix: string, escapedPrefix: string, out: ByteSink): void {
+  const { names, nodes } = sortedChildren(view, order, dir);
+  if (names.length === 0) {
     if (prefix !== '.') out.write(`${escapedPrefix} ${EMPTY_LOCATOR} 0:0:\\056\n`);
     return;
   }
-  const dirs: Array<readonly [string, number]> = [];
+  const dirs: number[] = [];
   const blocks: number[] = [];
-  // Parts as parallel arrays: escaped name, offset, length.
-  const partNames: string[] = [];
-  const partOffsets: number[] = [];
-  const partLengths: number[] = [];
+  // File tokens as text chunks; the open part (name, offset, length) is extended while the same
+  // file continues contiguously and written out when another part starts.
+  const chunks: string[] = [];
+  let tokens = '';
+  let partName = '';
+  let partOffset = 0;
+  let partLength = -1;
+  let partFile = -1;
   let streamLen = 0;
-  let lastPartFile = -1;
   const locators = view.locators;
-  for (const entry of children) {
-    const [name, node] = entry;
+  let node = -1;
+  let escaped = '';
+  let segments = 0;
+  const visit = (locator: number, offset: number, length: number): void => {
+    segments++;
+    const size = locators.size(locator);
+    if (blocks.length > 0 && blocks[blocks.length - 1] === locator) streamLen -= size;
+    else blocks.push(locator);
+    const at = streamLen + offset;
+    if (partFile === node && partOffset + partLength === at) {
+      partLength += length;
+    } else {
+      if (partLength >= 0) tokens += ` ${partOffset}:${partLength}:${partName}`;
+      partName = escaped;
+      partOffset = at;
+      partLength = length;
+      partFile = node;
+    }
+    streamLen += size;
+  };
+  for (let i = 0; i < names.length; i++) {
+    node = nodes[i] as number;
     if (view.isDir(node)) {
-      dirs.push(entry);
+      dirs.push(i);
       continue;
     }
-    const escaped = manifestEscape(name);
-    let segments = 0;
-    view.forEachSegment(node, (locator, offset, length) => {
-      segments++;
-      const size = locators.size(locator);
-      if (blocks.length > 0 && blocks[blocks.length - 1] === locator) streamLen -= size;
-      else blocks.push(locator);
-      const partOffset = streamLen + offset;
-      const prev = partNames.length - 1;
-      if (prev >= 0 && lastPartFile === node && partOffsets[prev]! + partLengths[prev]! === partOffset) {
-        partLengths[prev]! += length;
-      } else {
-        partNames.push(escaped);
-        partOffsets.push(partOffset);
-        partLengths.push(length);
-        lastPartFile = node;
-      }
-      streamLen += size;
-    });
+    escaped = manifestEscape(names[i] as string);
+    segments = 0;
+    view.forEachSegment(node, visit);
     if (segments === 0) {
-      partNames.push(escaped);
-      partOffsets.push(0);
-      partLengths.push(0);
-      lastPartFile = node;
+      if (partLength >= 0) tokens += ` ${partOffset}:${partLength}:${partName}`;
+      partName = escaped;
+      partOffset = 0;
+      partLength = 0;
+      partFile = node;
+    }
+    if (tokens.length > TOKEN_CHUNK_CHARS) {
+      chunks.push(tokens);
+      tokens = '';
     }
   }
-  if (partNames.length > 0) {
+  if (partLength >= 0) {
     let line = escapedPrefix;
     if (blocks.length === 0) line += ' ' + EMPTY_LOCATOR;
-    for (const id of blocks) line += ' ' + locators.text(id);
-    for (let i = 0; i < partNames.length; i++) {
-      line += ` ${partOffsets[i]!}:${partLengths[i]!}:${partNames[i]!}`;
-      if (line.length > 1 << 16) {
+    for (const id of blocks) {
+      line += ' ' + locators.text(id);
+      if (line.length > TOKEN_CHUNK_CHARS) {
         out.write(line);
         line = '';
       }
     }
-    out.write(line + '\n');
+    out.write(line);
+    for (const c of chunks) out.write(c);
+    out.write(`${tokens} ${partOffset}:${partLength}:${partName}\n`);
   }
-  for (const [name, node] of dirs) {
-    writeDir(view, node, prefix + '/' + name, escapedPrefix + '/' + manifestEscape(name), out);
+  for (const i of dirs) {
+    const name = names[i] as string;
+    writeDir(view, order, nodes[i] as number, prefix + '/' + name, escapedPrefix + '/' + manifestEscape(name), out);
   }
 }
