@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, statfs as fsStatfs, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs as fsStatfs, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeepError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -155,17 +155,21 @@ export class DirectoryStore implements BlockStore {
     }
   }
 
-  async get(locator: string, options: GetOptions = {}): Promise<Uint8Array> {
-    throwIfAborted(options.signal);
-    const hash = hashOfLocator(locator);
-    await this.#init();
-    let fh;
+  /** The block's file, opened for reading. @throws ERR_BLOCK_NOT_FOUND */
+  async #openBlock(locator: string, hash: string): Promise<FileHandle> {
     try {
-      fh = await open(this.#path(hash), 'r');
+      return await open(this.#path(hash), 'r');
     } catch (err) {
       if (isNotFound(err)) throw blockNotFound(locator, err);
       throw this.#mapReadError(err, hash);
     }
+  }
+
+  async get(locator: string, options: GetOptions = {}): Promise<Uint8Array> {
+    throwIfAborted(options.signal);
+    const hash = hashOfLocator(locator);
+    await this.#init();
+    const fh = await this.#openBlock(locator, hash);
     let out: Uint8Array;
     let whole: boolean;
     try {
@@ -203,13 +207,7 @@ export class DirectoryStore implements BlockStore {
   }
 
   async *#chunks(locator: string, hash: string, size: number, verify: boolean, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
-    let fh;
-    try {
-      fh = await open(this.#path(hash), 'r');
-    } catch (err) {
-      if (isNotFound(err)) throw blockNotFound(locator, err);
-      throw this.#mapReadError(err, hash);
-    }
+    const fh = await this.#openBlock(locator, hash);
     try {
       // Replaced since `head` (a damaged copy rewritten): the new size is what counts.
       if ((await fh.stat()).size !== size) throw this.#corrupt(hash, 'size changed while reading');

@@ -94,14 +94,7 @@ export class HashPool {
     throwIfAborted(options.signal);
     if (this.#closed) throw closedError();
     if (data.byteLength < this.#inlineBelow) return { hash: createHash('md5').update(data).digest('hex'), data };
-    let release: () => void;
-    try {
-      release = await this.#sem.acquire(options.signal);
-    } catch (err) {
-      // Semaphore rejects with the signal's raw reason; callers expect the typed abort error.
-      throwIfAborted(options.signal);
-      throw err;
-    }
+    const release = await this.#acquire(options.signal);
     try {
       const buf = data.buffer;
       if (buf instanceof SharedArrayBuffer) {
@@ -134,13 +127,7 @@ export class HashPool {
   async session(options: { signal?: AbortSignal } = {}): Promise<HashSession> {
     throwIfAborted(options.signal);
     if (this.#closed) throw closedError();
-    let release: () => void;
-    try {
-      release = await this.#sem.acquire(options.signal);
-    } catch (err) {
-      throwIfAborted(options.signal);
-      throw err;
-    }
+    const release = await this.#acquire(options.signal);
     const slot = this.#pickSlot();
     if (slot.busy++ === 0) slot.worker.ref();
     const session = this.#nextId++;
@@ -178,6 +165,17 @@ export class HashPool {
   }
 
   /** Stop the workers. Pending tasks are rejected. */
+  /** One of the `maxInFlight` places; the release function gives it back. */
+  async #acquire(signal: AbortSignal | undefined): Promise<() => void> {
+    try {
+      return await this.#sem.acquire(signal);
+    } catch (err) {
+      // Semaphore rejects with the signal's raw reason; callers expect the typed abort error.
+      throwIfAborted(signal);
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const err = closedError();

@@ -62,6 +62,19 @@ function failing(err: KeepError): BlockStore {
   };
 }
 
+/** Three volumes in probe order: one with a corrupt copy of QUX, one without it, one with a good copy. */
+async function corruptMissingGood(): Promise<VolumeSet> {
+  const good = new MemoryStore();
+  await good.put(QUX);
+  return new VolumeSet({
+    volumes: [
+      { uuid: U111, store: failing(new KeepError('ERR_HASH_MISMATCH', 'corrupt copy')) },
+      { uuid: U121, store: new MemoryStore() },
+      { uuid: U222, store: good },
+    ],
+  });
+}
+
 describe('VolumeSet', () => {
   it('orders volumes by ascending rendezvous weight (md5("qux") → 111, 121, 222)', () => {
     const { set } = three();
@@ -151,15 +164,7 @@ describe('VolumeSet', () => {
   });
 
   it('reads try volumes in order and fall through missing or failing volumes', async () => {
-    const good = new MemoryStore();
-    await good.put(QUX);
-    const set = new VolumeSet({
-      volumes: [
-        { uuid: U111, store: failing(new KeepError('ERR_HASH_MISMATCH', 'corrupt copy')) },
-        { uuid: U121, store: new MemoryStore() },
-        { uuid: U222, store: good },
-      ],
-    });
+    const set = await corruptMissingGood();
     assert.deepEqual(await set.get(QUX_LOC), QUX);
     assert.equal((await set.head(QUX_LOC)).size, 3);
     assert.deepEqual(await set.get(QUX_LOC, { offset: 1, length: 1 }), QUX.subarray(1, 2));
@@ -234,15 +239,7 @@ describe('VolumeSet', () => {
   });
 
   it('readStream streams from the first volume whose copy yields its first chunk', async () => {
-    const good = new MemoryStore();
-    await good.put(QUX);
-    const set = new VolumeSet({
-      volumes: [
-        { uuid: U111, store: failing(new KeepError('ERR_HASH_MISMATCH', 'corrupt copy')) },
-        { uuid: U121, store: new MemoryStore() },
-        { uuid: U222, store: good },
-      ],
-    });
+    const set = await corruptMissingGood();
     const stream = await set.readStream(QUX_LOC);
     assert.equal(stream.size, 3);
     const chunks: Uint8Array[] = [];
