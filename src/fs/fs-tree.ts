@@ -7,6 +7,8 @@ import { resized } from '../util/typed-array.js';
 const KIND_DIR = 1;
 const KIND_FILE = 2;
 const SLASH = 0x2f;
+/** {@link FsTree} `#kid` values besides a child id. */
+const NO_KIDS = 0;
 const DOT = 0x2e;
 
 /** Go's memory-estimate overhead per node and per segment. */
@@ -33,12 +35,15 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
   /**
-   * Children by directory id: the only child's id or a ChildIndex. Sparse (directories only), so
-   * V8 may keep it as a dictionary; {@link #kidsOf} remembers the last directory asked for.
+   * Children by node id: {@link NO_KIDS}, the only child's id (never the root, so > 0), or
+   * `~slot` (< 0) for a directory with a ChildIndex at `#indexes[slot]`. A typed array, because
+   * most directories of a large tree have one child: storing a number costs no JS-array growth
+   * or write barrier when loading, and a walk reads it without a hole check.
    */
-  readonly #kids: Array<number | ChildIndex | undefined> = [];
-  #kidsDir = -1;
-  #kidsVal: number | ChildIndex | undefined;
+  #kid = new Int32Array(16);
+  /** ChildIndexes of directories with two or more children (dense; freed slots are reused). */
+  readonly #indexes: Array<ChildIndex | undefined> = [];
+  readonly #freeIndexSlots: number[] = [];
   /** Materialised segment lists by node id (packed array, grown on demand). */
   readonly #lists: Array<SegList | undefined> = [];
   /**
@@ -109,6 +114,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#mode = resized(this.#mode, n);
     this.#head = resized(this.#head, n);
     this.#tail = resized(this.#tail, n);
+    this.#kid = resized(this.#kid, n);
     if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
   }
 
@@ -162,17 +168,28 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     lists[file] = list;
   }
 
+  /** The children of `dir`: undefined (none), the only child's id, or its ChildIndex. */
   #kidsOf(dir: number): number | ChildIndex | undefined {
-    if (dir === this.#kidsDir) return this.#kidsVal;
-    const k = this.#kids[dir];
-    this.#kidsDir = dir;
-    this.#kidsVal = k;
-    return k;
+    const k = this.#kid[dir] ?? NO_KIDS;
+    if (k > 0) return k;
+    return k === NO_KIDS ? undefined : this.#indexes[~k];
   }
 
   #setKids(dir: number, k: number | ChildIndex | undefined): void {
-    this.#kids[dir] = k;
-    if (dir === this.#kidsDir) this.#kidsVal = k;
+    const old = this.#kid[dir] ?? NO_KIDS;
+    if (k === undefined || typeof k === 'number') {
+      if (old < 0) {
+        this.#indexes[~old] = undefined;
+        this.#freeIndexSlots.push(~old);
+      }
+      this.#kid[dir] = k ?? NO_KIDS;
+      return;
+    }
+    let slot: number;
+    if (old < 0) slot = ~old;
+    else slot = this.#freeIndexSlots.pop() ?? this.#indexes.length;
+    this.#indexes[slot] = k;
+    this.#kid[dir] = ~slot;
   }
 
   childOf(dir: number, name: string): number {
@@ -304,8 +321,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
     this.structureGen++;
-    this.#setKids(dir, this.#kids[from]);
+    const moved = this.#kidsOf(from);
     this.#setKids(from, undefined);
+    this.#setKids(dir, moved);
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
   }
 
@@ -536,14 +554,20 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
     for (let start = 0; ; ) {
       if (this.#kind[node] !== KIND_DIR) return -1;
-      const k = this.#kids[node];
-      if (k === undefined) return -1;
+      const only = this.#kid[node] ?? NO_KIDS;
+      if (only === NO_KIDS) return -1;
       let i = start;
       let c = 0;
-      if (typeof k === 'number') {
-        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) seen |= c;
+      if (only > 0) {
+        const k = only;
+        // The only child: compare its name while scanning (no hash, no startsWith call).
         const name = this.#names[k] ?? '';
-        if (name.length !== i - start || !s.startsWith(name, start)) return -1;
+        const nameLen = name.length;
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
+          if (i - start >= nameLen || name.charCodeAt(i - start) !== c) return -1;
+          seen |= c;
+        }
+        if (i - start !== nameLen) return -1;
         node = k;
       } else {
         let fnv = FNV_OFFSET;
@@ -551,7 +575,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
           seen |= c;
           fnv = Math.imul(fnv ^ c, FNV_PRIME);
         }
-        node = k.getRangeFnv(s, start, i, fnv);
+        const index = this.#indexes[~only];
+        if (index === undefined) return -1;
+        node = index.getRangeFnv(s, start, i, fnv);
         if (node < 0) return -1;
       }
       // Entries are never named "", "." or "..", but such a component makes the path not plain.
