@@ -7,8 +7,8 @@ import { resized } from '../util/typed-array.js';
 const KIND_DIR = 1;
 const KIND_FILE = 2;
 const SLASH = 0x2f;
-/** {@link FsTree} `#kid` values besides a child id. */
-const NO_KIDS = 0;
+/** A directory's `#tail` when it has no entries (what {@link FsTree.newNode} sets). */
+const NO_KIDS = -1;
 const DOT = 0x2e;
 
 /** Go's memory-estimate overhead per node and per segment. */
@@ -31,16 +31,16 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #kind = new Uint8Array(16);
   #parent = new Int32Array(16);
   #mode = new Uint16Array(16);
+  /** A file's loaded segments: its first and last index in the pool (-1: none). */
   #head = new Int32Array(16);
+  /**
+   * A file's last pool index (see {@link #head}); a directory's entries (it has no segments):
+   * {@link NO_KIDS}, its only child's id (never the root, so > 0), or `-2 - slot` for a
+   * ChildIndex at `#indexes[slot]`. Most directories of a large tree have one child, and a
+   * number in a typed array costs no JS-array growth, write barrier or memory of its own.
+   */
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
-  /**
-   * Children by node id: {@link NO_KIDS}, the only child's id (never the root, so > 0), or
-   * `~slot` (< 0) for a directory with a ChildIndex at `#indexes[slot]`. A typed array, because
-   * most directories of a large tree have one child: storing a number costs no JS-array growth
-   * or write barrier when loading, and a walk reads it without a hole check.
-   */
-  #kid = new Int32Array(16);
   /** ChildIndexes of directories with two or more children (dense; freed slots are reused). */
   readonly #indexes: Array<ChildIndex | undefined> = [];
   readonly #freeIndexSlots: number[] = [];
@@ -114,7 +114,6 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#mode = resized(this.#mode, n);
     this.#head = resized(this.#head, n);
     this.#tail = resized(this.#tail, n);
-    this.#kid = resized(this.#kid, n);
     if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
   }
 
@@ -170,26 +169,27 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** The children of `dir`: undefined (none), the only child's id, or its ChildIndex. */
   #kidsOf(dir: number): number | ChildIndex | undefined {
-    const k = this.#kid[dir] ?? NO_KIDS;
+    if (this.#kind[dir] !== KIND_DIR) return undefined;
+    const k = this.#tail[dir] ?? NO_KIDS;
     if (k > 0) return k;
-    return k === NO_KIDS ? undefined : this.#indexes[~k];
+    return k === NO_KIDS ? undefined : this.#indexes[-2 - k];
   }
 
   #setKids(dir: number, k: number | ChildIndex | undefined): void {
-    const old = this.#kid[dir] ?? NO_KIDS;
+    const old = this.#tail[dir] ?? NO_KIDS;
     if (k === undefined || typeof k === 'number') {
-      if (old < 0) {
-        this.#indexes[~old] = undefined;
-        this.#freeIndexSlots.push(~old);
+      if (old < NO_KIDS) {
+        this.#indexes[-2 - old] = undefined;
+        this.#freeIndexSlots.push(-2 - old);
       }
-      this.#kid[dir] = k ?? NO_KIDS;
+      this.#tail[dir] = k ?? NO_KIDS;
       return;
     }
     let slot: number;
-    if (old < 0) slot = ~old;
+    if (old < NO_KIDS) slot = -2 - old;
     else slot = this.#freeIndexSlots.pop() ?? this.#indexes.length;
     this.#indexes[slot] = k;
-    this.#kid[dir] = ~slot;
+    this.#tail[dir] = -2 - slot;
   }
 
   childOf(dir: number, name: string): number {
@@ -339,6 +339,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return id;
   }
 
+  /** Append a loaded segment to `file` (a file: a directory's `#tail` holds its entries). */
   addSegment(file: number, locator: number, offset: number, length: number): void {
     const list = this.#listOf(file);
     if (list !== undefined) {
@@ -402,15 +403,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
     }
     list = new SegList(segs);
-    this.#setList(file, list);
-    this.#head[file] = -1;
-    this.#tail[file] = -1;
+    this.setList(file, list);
     return list;
   }
 
   /** Install `list` as the content of `file`. */
   setList(file: number, list: SegList): void {
     this.#setList(file, list);
+    if (this.#kind[file] === KIND_DIR) return; // a directory's #tail holds its entries
     this.#head[file] = -1;
     this.#tail[file] = -1;
   }
@@ -554,7 +554,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
     for (let start = 0; ; ) {
       if (this.#kind[node] !== KIND_DIR) return -1;
-      const only = this.#kid[node] ?? NO_KIDS;
+      const only = this.#tail[node] ?? NO_KIDS;
       if (only === NO_KIDS) return -1;
       let i = start;
       let c = 0;
@@ -575,7 +575,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
           seen |= c;
           fnv = Math.imul(fnv ^ c, FNV_PRIME);
         }
-        const index = this.#indexes[~only];
+        const index = this.#indexes[-2 - only];
         if (index === undefined) return -1;
         node = index.getRangeFnv(s, start, i, fnv);
         if (node < 0) return -1;
