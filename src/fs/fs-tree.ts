@@ -559,16 +559,15 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       let i = start;
       let c = 0;
       if (only > 0) {
-        const k = only;
         // The only child: compare its name while scanning (no hash, no startsWith call).
-        const name = this.#names[k] ?? '';
+        const name = this.#names[only] ?? '';
         const nameLen = name.length;
         for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
           if (i - start >= nameLen || name.charCodeAt(i - start) !== c) return -1;
           seen |= c;
         }
         if (i - start !== nameLen) return -1;
-        node = k;
+        node = only;
       } else {
         let fnv = FNV_OFFSET;
         for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
