@@ -4,19 +4,21 @@ export const FNV_PRIME = 0x01000193;
 
 /**
  * The entries of one directory with two or more children: name → node id, by open addressing
- * (linear probing, load ≤ 1/2) over an Int32Array of node ids plus one of their name hashes
- * (growth never re-hashes a name; probes compare hashes before names). Names are not stored
- * here: the name of entry `id` is `names[id]` (the tree's name table), so an entry costs 16–32
- * bytes instead of a Map entry's ~30 plus its hash table, and a 4M-file tree saves about 60 MB.
+ * (linear probing, load ≤ 1/2) over one Int32Array of `[id + 1, name hash]` pairs (0 = empty
+ * slot, so a new table needs no fill; one allocation per growth, and a probe reads the id next
+ * to its hash). Growth never re-hashes a name; probes compare hashes before names. Names are not
+ * stored here: the name of entry `id` is `names[id]` (the tree's name table), so an entry costs
+ * 16–32 bytes instead of a Map entry's ~30 plus its hash table, and a 4M-file tree saves about
+ * 60 MB.
  *
  * Invariant kept by the caller (FsTree): `names[id]` does not change while `id` is an entry
  * (it unlinks a node before linking it under another name).
  */
 export class ChildIndex {
   readonly #names: readonly string[];
-  #slots: Int32Array;
-  /** Name hash of each occupied slot. */
-  #hashes: Int32Array;
+  /** Slot i: `[2i]` = id + 1 (0: empty), `[2i + 1]` = the name hash. */
+  #table: Int32Array;
+  /** Slot-count mask. */
   #mask: number;
   #size = 0;
 
@@ -24,8 +26,7 @@ export class ChildIndex {
     let cap = 4;
     while (cap < capacity * 2) cap *= 2;
     this.#names = names;
-    this.#slots = new Int32Array(cap).fill(-1);
-    this.#hashes = new Int32Array(cap);
+    this.#table = new Int32Array(cap * 2);
     this.#mask = cap - 1;
   }
 
@@ -35,66 +36,55 @@ export class ChildIndex {
 
   /** The node named `name`, or -1. */
   get(name: string): number {
-    const slots = this.#slots;
-    const hashes = this.#hashes;
+    const table = this.#table;
     const mask = this.#mask;
     const h = hashName(name);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = slots[i] as number;
+      const id = (table[2 * i] as number) - 1;
       if (id < 0) return -1;
-      if (hashes[i] === h && this.#names[id] === name) return id;
+      if (table[2 * i + 1] === h && this.#names[id] === name) return id;
     }
   }
 
   /** The node whose name is `s[start, end)` (no substring is made), or -1. */
   getRange(s: string, start: number, end: number): number {
-    const slots = this.#slots;
-    const mask = this.#mask;
-    const hashes = this.#hashes;
-    const len = end - start;
-    const h = hashRange(s, start, end);
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = slots[i] as number;
-      if (id < 0) return -1;
-      if (hashes[i] !== h) continue;
-      const name = this.#names[id] ?? '';
-      if (name.length === len && s.startsWith(name, start)) return id;
-    }
+    return this.#find(s, start, end - start, hashRange(s, start, end));
   }
 
   /** {@link getRange} given the FNV-1a state `fnv` of `s[start, end)` (see {@link FNV_OFFSET}). */
   getRangeFnv(s: string, start: number, end: number, fnv: number): number {
-    const slots = this.#slots;
+    return this.#find(s, start, end - start, finish(fnv));
+  }
+
+  /** The node named `s[start, start + len)` whose name hash is `h`, or -1. */
+  #find(s: string, start: number, len: number, h: number): number {
+    const table = this.#table;
     const mask = this.#mask;
-    const hashes = this.#hashes;
-    const len = end - start;
-    const h = finish(fnv);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = slots[i] as number;
+      const id = (table[2 * i] as number) - 1;
       if (id < 0) return -1;
-      if (hashes[i] !== h) continue;
+      if (table[2 * i + 1] !== h) continue;
       const name = this.#names[id] ?? '';
-      if (name.length === len && s.startsWith(name, start)) return id;
+      if (name.length === len && sameChars(name, s, start, len)) return id;
     }
   }
 
   /** Add or replace the entry `name` (`names[id]` must already be `name`). */
   set(name: string, id: number): void {
-    if ((this.#size + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
-    const slots = this.#slots;
-    const hashes = this.#hashes;
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#rehash((this.#mask + 1) * 2);
+    const table = this.#table;
     const mask = this.#mask;
     const h = hashName(name);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const cur = slots[i] as number;
+      const cur = (table[2 * i] as number) - 1;
       if (cur < 0) {
-        slots[i] = id;
-        hashes[i] = h;
+        table[2 * i] = id + 1;
+        table[2 * i + 1] = h;
         this.#size++;
         return;
       }
-      if (hashes[i] === h && this.#names[cur] === name) {
-        slots[i] = id;
+      if (table[2 * i + 1] === h && this.#names[cur] === name) {
+        table[2 * i] = id + 1;
         return;
       }
     }
@@ -102,28 +92,28 @@ export class ChildIndex {
 
   /** Remove the entry `name`; returns whether it existed. Backward-shift deletion (no tombstones). */
   delete(name: string): boolean {
-    const slots = this.#slots;
-    const hashes = this.#hashes;
+    const table = this.#table;
     const mask = this.#mask;
     const h = hashName(name);
     let i = h & mask;
     for (; ; i = (i + 1) & mask) {
-      const id = slots[i] as number;
+      const id = (table[2 * i] as number) - 1;
       if (id < 0) return false;
-      if (hashes[i] === h && this.#names[id] === name) break;
+      if (table[2 * i + 1] === h && this.#names[id] === name) break;
     }
-    slots[i] = -1;
+    table[2 * i] = 0;
     this.#size--;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const id = slots[j] as number;
-      if (id < 0) return true;
-      const home = (hashes[j] as number) & mask;
+      const v = table[2 * j] as number;
+      if (v === 0) return true;
+      const hj = table[2 * j + 1] as number;
+      const home = hj & mask;
       // Move the entry at j into the hole at i unless its home lies cyclically in (i, j].
       const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!inRange) {
-        slots[i] = id;
-        hashes[i] = hashes[j] as number;
-        slots[j] = -1;
+        table[2 * i] = v;
+        table[2 * i + 1] = hj;
+        table[2 * j] = 0;
         i = j;
       }
     }
@@ -132,9 +122,9 @@ export class ChildIndex {
   /** Entries in slot order (any order). */
   entries(): Array<readonly [string, number]> {
     const out: Array<readonly [string, number]> = [];
-    const slots = this.#slots;
-    for (let i = 0; i < slots.length; i++) {
-      const id = slots[i] as number;
+    const table = this.#table;
+    for (let i = 0; i < table.length; i += 2) {
+      const id = (table[i] as number) - 1;
       if (id >= 0) out.push([this.#names[id] ?? '', id]);
     }
     return out;
@@ -143,9 +133,9 @@ export class ChildIndex {
   /** All names (any order). */
   keys(): string[] {
     const out: string[] = [];
-    const slots = this.#slots;
-    for (let i = 0; i < slots.length; i++) {
-      const id = slots[i] as number;
+    const table = this.#table;
+    for (let i = 0; i < table.length; i += 2) {
+      const id = (table[i] as number) - 1;
       if (id >= 0) out.push(this.#names[id] ?? '');
     }
     return out;
@@ -153,30 +143,33 @@ export class ChildIndex {
 
   /** Any one entry's node id (-1 when empty). */
   first(): number {
-    const slots = this.#slots;
-    for (let i = 0; i < slots.length; i++) if ((slots[i] as number) >= 0) return slots[i] as number;
+    const table = this.#table;
+    for (let i = 0; i < table.length; i += 2) if ((table[i] as number) > 0) return (table[i] as number) - 1;
     return -1;
   }
 
   #rehash(cap: number): void {
-    const old = this.#slots;
-    const oldHashes = this.#hashes;
-    const slots = new Int32Array(cap).fill(-1);
-    const hashes = new Int32Array(cap);
+    const old = this.#table;
+    const table = new Int32Array(cap * 2);
     const mask = cap - 1;
-    for (let k = 0; k < old.length; k++) {
-      const id = old[k] as number;
-      if (id < 0) continue;
-      const h = oldHashes[k] as number;
+    for (let k = 0; k < old.length; k += 2) {
+      const v = old[k] as number;
+      if (v === 0) continue;
+      const h = old[k + 1] as number;
       let i = h & mask;
-      while ((slots[i] as number) >= 0) i = (i + 1) & mask;
-      slots[i] = id;
-      hashes[i] = h;
+      while ((table[2 * i] as number) !== 0) i = (i + 1) & mask;
+      table[2 * i] = v;
+      table[2 * i + 1] = h;
     }
-    this.#slots = slots;
-    this.#hashes = hashes;
+    this.#table = table;
     this.#mask = mask;
   }
+}
+
+/** Whether `name[0, len)` equals `s[start, start + len)` (short names: cheaper than a startsWith call). */
+function sameChars(name: string, s: string, start: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (name.charCodeAt(k) !== s.charCodeAt(start + k)) return false;
+  return true;
 }
 
 /** The last name hashed: a lookup that misses is usually followed by an insert of the same name. */

@@ -8,6 +8,8 @@ import { resized } from '../util/typed-array.js';
 const KIND_DIR = 1;
 const KIND_FILE = 2;
 const SLASH = 0x2f;
+/** A directory's `#tail` when it has no entries (what {@link FsTree.newNode} sets). */
+const NO_KIDS = -1;
 const DOT = 0x2e;
 
 /** Go's memory-estimate overhead per node and per segment. */
@@ -30,16 +32,19 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   #kind = new Uint8Array(16);
   #parent = new Int32Array(16);
   #mode = new Uint16Array(16);
+  /** A file's loaded segments: its first and last index in the pool (-1: none). */
   #head = new Int32Array(16);
+  /**
+   * A file's last pool index (see {@link #head}); a directory's entries (it has no segments):
+   * {@link NO_KIDS}, its only child's id (never the root, so > 0), or `-2 - slot` for a
+   * ChildIndex at `#indexes[slot]`. Most directories of a large tree have one child, and a
+   * number in a typed array costs no JS-array growth, write barrier or memory of its own.
+   */
   #tail = new Int32Array(16);
   readonly #names: string[] = [];
-  /**
-   * Children by directory id: the only child's id or a ChildIndex. Sparse (directories only), so
-   * V8 may keep it as a dictionary; {@link #kidsOf} remembers the last directory asked for.
-   */
-  readonly #kids: Array<number | ChildIndex | undefined> = [];
-  #kidsDir = -1;
-  #kidsVal: number | ChildIndex | undefined;
+  /** ChildIndexes of directories with two or more children (dense; freed slots are reused). */
+  readonly #indexes: Array<ChildIndex | undefined> = [];
+  readonly #freeIndexSlots: number[] = [];
   /** Materialised segment lists by node id (packed array, grown on demand). */
   readonly #lists: Array<SegList | undefined> = [];
   /**
@@ -163,17 +168,29 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     lists[file] = list;
   }
 
+  /** The children of `dir`: undefined (none), the only child's id, or its ChildIndex. */
   #kidsOf(dir: number): number | ChildIndex | undefined {
-    if (dir === this.#kidsDir) return this.#kidsVal;
-    const k = this.#kids[dir];
-    this.#kidsDir = dir;
-    this.#kidsVal = k;
-    return k;
+    if (this.#kind[dir] !== KIND_DIR) return undefined;
+    const k = this.#tail[dir] ?? NO_KIDS;
+    if (k > 0) return k;
+    return k === NO_KIDS ? undefined : this.#indexes[-2 - k];
   }
 
   #setKids(dir: number, k: number | ChildIndex | undefined): void {
-    this.#kids[dir] = k;
-    if (dir === this.#kidsDir) this.#kidsVal = k;
+    const old = this.#tail[dir] ?? NO_KIDS;
+    if (k === undefined || typeof k === 'number') {
+      if (old < NO_KIDS) {
+        this.#indexes[-2 - old] = undefined;
+        this.#freeIndexSlots.push(-2 - old);
+      }
+      this.#tail[dir] = k ?? NO_KIDS;
+      return;
+    }
+    let slot: number;
+    if (old < NO_KIDS) slot = -2 - old;
+    else slot = this.#freeIndexSlots.pop() ?? this.#indexes.length;
+    this.#indexes[slot] = k;
+    this.#tail[dir] = -2 - slot;
   }
 
   childOf(dir: number, name: string): number {
@@ -305,8 +322,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   /** Replace all children of `dir` with those of `from` (which is left empty). */
   takeChildren(dir: number, from: number): void {
     this.structureGen++;
-    this.#setKids(dir, this.#kids[from]);
+    const moved = this.#kidsOf(from);
     this.#setKids(from, undefined);
+    this.#setKids(dir, moved);
     for (const [, child] of this.children(dir)) this.#parent[child] = dir;
   }
 
@@ -322,6 +340,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return id;
   }
 
+  /** Append a loaded segment to `file` (a file: a directory's `#tail` holds its entries). */
   addSegment(file: number, locator: number, offset: number, length: number): void {
     const list = this.#listOf(file);
     if (list !== undefined) {
@@ -385,15 +404,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
     }
     list = new SegList(segs);
-    this.#setList(file, list);
-    this.#head[file] = -1;
-    this.#tail[file] = -1;
+    this.setList(file, list);
     return list;
   }
 
   /** Install `list` as the content of `file`. */
   setList(file: number, list: SegList): void {
     this.#setList(file, list);
+    if (this.#kind[file] === KIND_DIR) return; // a directory's #tail holds its entries
     this.#head[file] = -1;
     this.#tail[file] = -1;
   }
@@ -537,22 +555,29 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     let seen = end === 0 ? 0x80 : 0; // OR of every char: >= 0x80 means not ASCII
     for (let start = 0; ; ) {
       if (this.#kind[node] !== KIND_DIR) return -1;
-      const k = this.#kids[node];
-      if (k === undefined) return -1;
+      const only = this.#tail[node] ?? NO_KIDS;
+      if (only === NO_KIDS) return -1;
       let i = start;
       let c = 0;
-      if (typeof k === 'number') {
-        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) seen |= c;
-        const name = this.#names[k] ?? '';
-        if (name.length !== i - start || !s.startsWith(name, start)) return -1;
-        node = k;
+      if (only > 0) {
+        // The only child: compare its name while scanning (no hash, no startsWith call).
+        const name = this.#names[only] ?? '';
+        const nameLen = name.length;
+        for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
+          if (i - start >= nameLen || name.charCodeAt(i - start) !== c) return -1;
+          seen |= c;
+        }
+        if (i - start !== nameLen) return -1;
+        node = only;
       } else {
         let fnv = FNV_OFFSET;
         for (; i < end && (c = s.charCodeAt(i)) !== SLASH; i++) {
           seen |= c;
           fnv = Math.imul(fnv ^ c, FNV_PRIME);
         }
-        node = k.getRangeFnv(s, start, i, fnv);
+        const index = this.#indexes[-2 - only];
+        if (index === undefined) return -1;
+        node = index.getRangeFnv(s, start, i, fnv);
         if (node < 0) return -1;
       }
       // Entries are never named "", "." or "..", but such a component makes the path not plain.
