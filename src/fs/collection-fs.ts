@@ -165,7 +165,19 @@ export class CollectionFS {
    */
   #plainNode(userPath: string): number {
     const tree = this.#tree;
-    if (userPath === this.#plainPath && this.#plainGen === tree.structureGen) return this.#plainPathNode;
+    // A different path of the same length is the common miss; on a cons string (a template
+    // literal) `===` is a runtime call, so the last char rules most misses out first.
+    const cached = this.#plainPath;
+    const n = userPath.length;
+    if (
+      n === cached.length &&
+      n > 0 &&
+      userPath.charCodeAt(n - 1) === cached.charCodeAt(n - 1) &&
+      userPath === cached &&
+      this.#plainGen === tree.structureGen
+    ) {
+      return this.#plainPathNode;
+    }
     const node = tree.lookupPlainAscii(userPath);
     if (node < 0) return -1;
     this.#plainPath = userPath;

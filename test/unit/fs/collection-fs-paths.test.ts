@@ -132,6 +132,24 @@ describe('CollectionFS paths', () => {
     assert.notEqual((await fs.stat('a/c/other')).ino, (await fs.stat('s/other')).ino);
   });
 
+  it('the cache tells apart same-length paths, built or literal, whatever their last char', async () => {
+    const fs = await CollectionFS.load('', { store: new MemoryStore() });
+    for (const d of ['d1', 'd2']) {
+      await fs.mkdir(d);
+      for (const f of ['x1', 'y1', 'x2']) await fs.writeFile(`${d}/${f}`, `${d}/${f}`);
+    }
+    // Each pair: same length; the first two share their last char, the third does not.
+    const seq = ['d1/x1', 'd2/x1', 'd1/y1', 'd1/x2', 'd1/x1', 'd1/x1'];
+    for (let k = 0; k < seq.length; k++) {
+      const [dir, file] = seq[k]!.split('/') as [string, string];
+      const built = `${dir}/${file}`; // a fresh string object each time, equal to seq[k]
+      await fs.stat(k % 2 === 0 ? built : seq[k]!);
+      assert.equal(await fs.readFile(built, 'utf8'), seq[k], `${k}: ${seq[k]}`);
+    }
+    await assert.rejects(fs.stat('d1/z1'), code('ENOENT'));
+    assert.equal((await fs.stat('d2/y1')).name, 'y1');
+  });
+
   it('.arvados#collection stays reachable between cached lookups', async () => {
     const fs = await tree();
     await fs.stat('a/b/f');
