@@ -185,14 +185,9 @@ function hashName(s: string): number {
 
 /** FNV-1a over the chars of `s[start, end)`, then a murmur3 finaliser (the low bits pick the slot). */
 function hashRange(s: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return finish(h);
 }
 
 /** {@link hashRange}'s murmur3 finaliser over an FNV-1a state (callers that hash as they scan). */
