@@ -230,7 +230,6 @@ export class HashPool {
     for (const s of this.#slots) if (best === undefined || s.busy < best.busy) best = s;
     if (best !== undefined && (best.busy === 0 || this.#slots.length >= this.#threads)) return best;
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
-    worker.unref();
     worker.on('message', (m: { id: number; hash: string; buffer?: ArrayBuffer }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
@@ -241,6 +240,8 @@ export class HashPool {
       for (const p of this.#pending.values()) p.reject(e);
       this.#pending.clear();
     });
+    // After the listeners: attaching a 'message' listener refs the worker again.
+    worker.unref();
     const slot = { worker, busy: 0 };
     this.#slots.push(slot);
     return slot;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { isKeepError } from '../../../src/errors.js';
 import { HashPool, defaultHashPool } from '../../../src/blocks/hash-pool.js';
 
@@ -175,6 +177,14 @@ describe('HashPool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('idle workers do not keep the process alive (no close needed), sessions included', () => {
+    const child = fileURLToPath(new URL('../../helpers/hash-pool-idle.js', import.meta.url));
+    const r = spawnSync(process.execPath, [child], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.stdout, 'hashed', r.stderr);
+    assert.equal(r.signal, null, 'the process had to be killed: a worker kept it alive');
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('defaultHashPool returns one shared pool', () => {
