@@ -28,19 +28,38 @@ export interface SortedListing {
 
 /** Memory segments packed into one block, as parallel arrays (no object per segment). */
 class Group {
-  readonly lists: SegList[] = [];
+  /** The segment's list, or undefined for a file's memory range (FsTree.setMemRange). */
+  readonly lists: Array<SegList | undefined> = [];
+  /** The segment's index in its list, or the node of a memory range. */
   readonly idxs: number[] = [];
-  readonly segs: MemSeg[] = [];
+  readonly segs: Array<MemSeg | undefined> = [];
+  readonly bufs: Buffer[] = [];
+  readonly froms: number[] = [];
+  readonly lens: number[] = [];
   /** Offset of each segment in the block. */
   readonly offsets: number[] = [];
   bytes = 0;
+  /** Whether some entries are memory ranges. */
+  ranges = false;
 
   add(list: SegList, idx: number, seg: MemSeg): void {
+    this.#push(list, idx, seg, seg.buf, seg.off, seg.len);
+  }
+
+  addRange(node: number, buf: Buffer, off: number, len: number): void {
+    this.ranges = true;
+    this.#push(undefined, node, undefined, buf, off, len);
+  }
+
+  #push(list: SegList | undefined, idx: number, seg: MemSeg | undefined, buf: Buffer, off: number, len: number): void {
     this.lists.push(list);
     this.idxs.push(idx);
     this.segs.push(seg);
+    this.bufs.push(buf);
+    this.froms.push(off);
+    this.lens.push(len);
     this.offsets.push(this.bytes);
-    this.bytes += seg.len;
+    this.bytes += len;
   }
 
   /** The copies that build the block: runs of segments adjacent in the same buffer are merged. */
@@ -51,14 +70,16 @@ class Group {
     const to: number[] = [];
     let last = -1;
     for (let i = 0; i < this.segs.length; i++) {
-      const seg = this.segs[i] as MemSeg;
-      if (last >= 0 && bufs[last] === seg.buf && (from[last] as number) + (len[last] as number) === seg.off) {
-        len[last] = (len[last] as number) + seg.len;
+      const buf = this.bufs[i] as Buffer;
+      const off = this.froms[i] as number;
+      const n = this.lens[i] as number;
+      if (last >= 0 && bufs[last] === buf && (from[last] as number) + (len[last] as number) === off) {
+        len[last] = (len[last] as number) + n;
         continue;
       }
-      bufs.push(seg.buf);
-      from.push(seg.off);
-      len.push(seg.len);
+      bufs.push(buf);
+      from.push(off);
+      len.push(n);
       to.push(this.offsets[i] as number);
       last++;
     }
@@ -209,6 +230,16 @@ export class BlockWriter {
         this.#plan(node, order.sortedNames(node), order.sortedNodes?.(node), mode, order, commits);
         continue;
       }
+      if (tree.hasMemRange(node) && tree.memRangeLen(node) <= max / 2) {
+        // Packed straight from the slab range, without materialising a segment.
+        const len = tree.memRangeLen(node);
+        if (group.bytes + len > max) {
+          this.#commit(group, mode.sync, commits);
+          group = new Group();
+        }
+        group.addRange(node, tree.memRangeBuf(node), tree.memRangeOff(node), len);
+        continue;
+      }
       if (!tree.hasList(node)) continue;
       const list = tree.list(node);
       const segs = list.segs;
@@ -235,20 +266,26 @@ export class BlockWriter {
   #commit(g: Group, sync: boolean, commits: Promise<void>[]): void {
     const n = g.segs.length;
     if (n === 0) return;
-    if (!sync && g.segs.some((seg) => seg.flushing !== null && !seg.flushing.done)) return;
+    const tree = this.#tree;
+    if (!sync && g.segs.some((seg, i) => isBusy(seg !== undefined ? seg.flushing : tree.memRangeFlushing(g.idxs[i] as number)))) return;
     const token: FlushToken = { done: false };
-    const first = g.segs[0] as MemSeg;
+    const first = g.segs[0];
     // A lone segment is uploaded from its own buffer when that buffer is at most twice its
     // length: the store may keep (adopt) the block, and must not pin a slab or a mostly empty
     // block buffer for it.
-    const direct = n === 1 && first.buf.buffer.byteLength <= 2 * first.len;
+    const direct = n === 1 && first !== undefined && first.buf.buffer.byteLength <= 2 * first.len;
     // The buffer may be recycled after upload only if no earlier upload can still be reading it.
-    const recyclable = n === 1 && first.ownsBuffer() && (first.flushing === null || first.flushing.done);
+    const recyclable = n === 1 && first !== undefined && first.ownsBuffer() && (first.flushing === null || first.flushing.done);
     // Packed groups are concatenated when their upload starts. The source ranges are taken now
     // (once `flushing` is set below, writers copy on write and never change these bytes), merged
     // where consecutive segments are adjacent in one slab (files written in name order).
     const copies = direct ? undefined : g.copyPlan();
-    for (const seg of g.segs) seg.flushing = token;
+    const tokenId = g.ranges ? tree.registerFlushToken(token) : 0;
+    for (let i = 0; i < n; i++) {
+      const seg = g.segs[i];
+      if (seg !== undefined) seg.flushing = token;
+      else tree.setMemRangeFlushing(g.idxs[i] as number, tokenId);
+    }
     const blockLen = g.bytes;
     // Later groups of one flush start on a later turn of the event loop, so the previous group's
     // block is already being hashed (in a worker) while this one is copied.
@@ -260,7 +297,8 @@ export class BlockWriter {
         if (defer) await new Promise<void>((resolve) => setImmediate(resolve));
         let block: Uint8Array;
         if (copies === undefined) {
-          block = first.buf.subarray(first.off, first.off + first.len);
+          const seg = first as MemSeg;
+          block = seg.buf.subarray(seg.off, seg.off + seg.len);
         } else {
           const buf = allocBlockBuffer(blockLen);
           for (let i = 0; i < copies.bufs.length; i++) {
@@ -274,9 +312,13 @@ export class BlockWriter {
         const locator = await this.#put(block);
         const loc = this.#tree.locators.intern(locator, blockLen);
         for (let i = 0; i < n; i++) {
-          const seg = g.segs[i] as MemSeg;
-          const list = g.lists[i] as SegList;
+          const seg = g.segs[i];
+          const list = g.lists[i];
           const idx = g.idxs[i] as number;
+          if (seg === undefined || list === undefined) {
+            tree.storeMemRange(idx, token, loc, g.offsets[i] as number);
+            continue;
+          }
           if (list.segs[idx] !== seg || seg.flushing !== token) continue;
           list.segs[idx] = new StoredSeg(loc, g.offsets[i] as number, seg.len);
           if (recyclable) this.pool.give(seg.buf);
@@ -296,4 +338,9 @@ export class BlockWriter {
   clearErrors(): void {
     this.#asyncErrors.length = 0;
   }
+}
+
+/** Whether an upload is still using a segment's bytes. */
+function isBusy(flushing: FlushToken | null): boolean {
+  return flushing !== null && !flushing.done;
 }

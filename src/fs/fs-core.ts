@@ -60,6 +60,15 @@ export class FsCore {
    * @returns bytes read (0 at or past EOF)
    */
   async readAt(file: number, target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
+    const tree = this.tree;
+    if (tree.hasMemRange(file)) {
+      // A new small file still held as a slab range: copy without materialising its segment.
+      const n = Math.min(tree.memRangeLen(file), position + length) - position;
+      if (n <= 0) return 0;
+      const off = tree.memRangeOff(file) + position;
+      target.set(tree.memRangeBuf(file).subarray(off, off + n), targetOffset);
+      return n;
+    }
     const list = this.tree.list(file);
     const end = Math.min(list.size, position + length);
     if (position >= end) return 0;
@@ -152,9 +161,18 @@ export class FsCore {
     const node = tree.newFile(name, 0o755, now);
     tree.link(parent, name, node);
     tree.touch(parent, now);
-    const seg = new MemSeg(data.length, this.writer.pool, true);
-    seg.writeAt(data, 0);
-    tree.setList(node, SegList.of(seg));
+    const pool = this.writer.pool;
+    const off = pool.carveExact(data.length);
+    if (off >= 0) {
+      // No segment objects until something else touches the file (FsTree.setMemRange).
+      const slab = pool.slab;
+      slab.set(data, off);
+      tree.setMemRange(node, slab, off, data.length);
+    } else {
+      const seg = new MemSeg(data.length, pool, true);
+      seg.writeAt(data, 0);
+      tree.setList(node, SegList.of(seg));
+    }
     tree.touch(node, now);
     return true;
   }

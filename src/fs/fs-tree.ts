@@ -1,7 +1,7 @@
 import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
 import { ChildIndex, FNV_OFFSET, FNV_PRIME } from './child-index.js';
-import { MemSeg, SegList, StoredSeg, type Seg } from './segments.js';
+import { MemSeg, SegList, StoredSeg, type FlushToken, type Seg } from './segments.js';
 import { sortByteStrings } from '../util/byte-sort.js';
 import { resized } from '../util/typed-array.js';
 
@@ -53,6 +53,22 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
    */
   #mtimes: Float64Array | undefined;
   readonly #locRemap = new Map<number, number>();
+  /**
+   * A new small file written in one piece, before anything else touches it: its bytes are a slab
+   * range (slab `#mSlab - 1` of `#slabs`, 0: none) with no segment objects, so 100,000 new files
+   * cost no SegList, array and MemSeg each. `#mFlush` is 1 + the index in `#flushTokens` of the
+   * upload that uses the range (0: none). {@link list} turns it into a MemSeg.
+   */
+  #mSlab = new Int32Array(16);
+  #mOff = new Uint32Array(16);
+  #mLen = new Uint32Array(16);
+  #mFlush = new Int32Array(16);
+  readonly #slabs: Buffer[] = [];
+  readonly #flushTokens: FlushToken[] = [];
+  /** How many nodes have a non-zero `#mSlab`. */
+  #mRanges = 0;
+  /** How many nodes have a non-zero `#mFlush`. */
+  #mFlushRefs = 0;
   #pCount = 0;
   #pLoc = new Int32Array(64);
   #pOff = new Uint32Array(64);
@@ -81,6 +97,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     else if (this.#mtimes !== undefined) this.#mtimes[id] = Number.NaN;
     this.#head[id] = -1;
     this.#tail[id] = -1;
+    this.#clearMemRange(id);
     this.#names[id] = name;
     return id;
   }
@@ -115,6 +132,10 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#mode = resized(this.#mode, n);
     this.#head = resized(this.#head, n);
     this.#tail = resized(this.#tail, n);
+    this.#mSlab = resized(this.#mSlab, n);
+    this.#mOff = resized(this.#mOff, n);
+    this.#mLen = resized(this.#mLen, n);
+    this.#mFlush = resized(this.#mFlush, n);
     if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
   }
 
@@ -261,6 +282,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       }
       if (mem && this.#linkedUnder(f, node)) return true;
     }
+    const m = this.#mSlab;
+    for (let f = 0; f < this.#count; f++) if (m[f] !== 0 && this.#linkedUnder(f, node)) return true;
     return false;
   }
 
@@ -399,6 +422,13 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   list(file: number): SegList {
     let list = this.#listOf(file);
     if (list !== undefined) return list;
+    if (this.#mSlab[file] !== 0) {
+      const f = this.#mFlush[file] ?? 0;
+      const seg = MemSeg.overSlab(this.memRangeBuf(file), this.#mOff[file] ?? 0, this.#mLen[file] ?? 0, f === 0 ? null : (this.#flushTokens[f - 1] ?? null));
+      list = SegList.of(seg);
+      this.setList(file, list);
+      return list;
+    }
     const segs: Seg[] = [];
     for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) {
       segs.push(new StoredSeg(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0));
@@ -411,6 +441,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   /** Install `list` as the content of `file`. */
   setList(file: number, list: SegList): void {
     this.#setList(file, list);
+    this.#clearMemRange(file);
     if (this.#kind[file] === KIND_DIR) return; // a directory's #tail holds its entries
     this.#head[file] = -1;
     this.#tail[file] = -1;
@@ -418,12 +449,102 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Whether `file` has a materialised segment list (maybe holding memory segments). */
   hasList(file: number): boolean {
-    return this.#listOf(file) !== undefined;
+    return this.#listOf(file) !== undefined || this.#mSlab[file] !== 0;
+  }
+
+  /** Make new, empty `file` hold the `len` bytes at `slab[off…]` (see {@link #mSlab}). */
+  setMemRange(file: number, slab: Buffer, off: number, len: number): void {
+    const slabs = this.#slabs;
+    this.#clearMemRange(file);
+    // Slabs are kept while some range refers to one; restart when none does.
+    if (this.#mRanges++ === 0) slabs.length = 0;
+    if (slabs[slabs.length - 1] !== slab) slabs.push(slab);
+    this.#mSlab[file] = slabs.length;
+    this.#mOff[file] = off;
+    this.#mLen[file] = len;
+  }
+
+  /** Whether `file` holds its bytes as a slab range without a segment list ({@link setMemRange}). */
+  hasMemRange(file: number): boolean {
+    return this.#mSlab[file] !== 0;
+  }
+
+  memRangeBuf(file: number): Buffer {
+    const b = this.#slabs[(this.#mSlab[file] ?? 0) - 1];
+    if (b === undefined) throw new Error(`node ${file} has no memory range`);
+    return b;
+  }
+
+  memRangeOff(file: number): number {
+    return this.#mOff[file] ?? 0;
+  }
+
+  memRangeLen(file: number): number {
+    return this.#mLen[file] ?? 0;
+  }
+
+  /** The upload using `file`'s memory range, if any. */
+  memRangeFlushing(file: number): FlushToken | null {
+    const f = this.#mFlush[file] ?? 0;
+    return f === 0 ? null : (this.#flushTokens[f - 1] ?? null);
+  }
+
+  /** An id for `token` to pass to {@link setMemRangeFlushing}. */
+  registerFlushToken(token: FlushToken): number {
+    // Ids are kept while some range refers to one; restart when none does.
+    if (this.#mFlushRefs === 0) this.#flushTokens.length = 0;
+    return this.#flushTokens.push(token);
+  }
+
+  setMemRangeFlushing(file: number, tokenId: number): void {
+    if (this.#mFlush[file] === 0) this.#mFlushRefs++;
+    this.#mFlush[file] = tokenId;
+  }
+
+  #clearMemRange(file: number): void {
+    if (this.#mSlab[file] !== 0) this.#mRanges--;
+    this.#mSlab[file] = 0;
+    if (this.#mFlush[file] !== 0) this.#mFlushRefs--;
+    this.#mFlush[file] = 0;
+  }
+
+  /**
+   * An upload under `token` stored `file`'s bytes at `off` in block `loc`: if the file still holds
+   * that range, it becomes a one-segment stored run; if the range was materialised meanwhile, its
+   * MemSeg is replaced, unless a write since moved it (copy-on-write clears `flushing`).
+   * @returns whether the file now refers to the block
+   */
+  storeMemRange(file: number, token: FlushToken, loc: number, off: number): boolean {
+    const f = this.#mFlush[file] ?? 0;
+    if (this.#mSlab[file] !== 0) {
+      if (f === 0 || this.#flushTokens[f - 1] !== token) return false;
+      const p = this.#pCount++;
+      if (p >= this.#pLoc.length) this.#growPool();
+      this.#pLoc[p] = loc;
+      this.#pOff[p] = off;
+      this.#pLen[p] = this.#mLen[file] ?? 0;
+      this.#head[file] = p;
+      this.#tail[file] = p;
+      this.#clearMemRange(file);
+      return true;
+    }
+    const list = this.#listOf(file);
+    if (list === undefined) return false;
+    const segs = list.segs;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i];
+      if (seg instanceof MemSeg && seg.flushing === token) {
+        segs[i] = new StoredSeg(loc, off, seg.len);
+        return true;
+      }
+    }
+    return false;
   }
 
   fileSize(file: number): number {
     const list = this.#listOf(file);
     if (list !== undefined) return list.size;
+    if (this.#mSlab[file] !== 0) return this.#mLen[file] ?? 0;
     let n = 0;
     for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) n += this.#pLen[p] ?? 0;
     return n;
@@ -438,6 +559,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       }
       return;
     }
+    if (this.#mSlab[file] !== 0) throw new Error('Cannot marshal a memory segment: flush first');
     for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) {
       visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
     }
@@ -522,6 +644,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.textLength(s.loc));
       return n;
     }
+    if (this.#mSlab[node] !== 0) return n + NODE_OVERHEAD_BYTES + (this.#mLen[node] ?? 0);
     for (let p = this.#head[node] ?? -1, end = this.#tail[node] ?? -1; p >= 0 && p <= end; p++) {
       n += NODE_OVERHEAD_BYTES + this.locators.textLength(this.#pLoc[p] ?? 0);
     }

@@ -81,6 +81,21 @@ export class BufferPool {
     seg.cap = b.length;
   }
 
+  /**
+   * A slab range for `n` bytes written in one piece, without a segment object (a small new file
+   * kept in the node table): its offset in {@link slab} as it is after this call, or -1 when `n`
+   * is too large for a slab range.
+   */
+  carveExact(n: number): number {
+    if (n > SLAB_PIECE_MAX_BYTES) return -1;
+    return this.#carve(n === 0 ? 8 : (n + 7) & ~7);
+  }
+
+  /** The slab that ranges are currently carved from. */
+  get slab(): Buffer {
+    return this.#slab;
+  }
+
   /** Offset of `cap` bytes in the current slab (a new slab when it is used up). */
   #carve(cap: number): number {
     if (this.#slabOff + cap > this.#slab.length) {
@@ -125,15 +140,27 @@ export class MemSeg {
   flushing: FlushToken | null = null;
 
   /** A segment of `len` bytes whose contents the caller overwrites (or zero-fills). */
-  constructor(len: number, pool?: BufferPool, exact = false) {
+  constructor(len: number, pool?: BufferPool, exact = false, slab?: Buffer) {
     this.len = len;
-    if (pool === undefined) {
+    if (slab !== undefined) {
+      this.buf = slab;
+    } else if (pool === undefined) {
       this.buf = allocCapacity(len);
       this.cap = this.buf.length;
     } else {
       this.buf = EMPTY;
       pool.place(this, len, exact);
     }
+  }
+
+  /** A segment over `len` bytes at `buf[off…]` (a slab range made by {@link BufferPool.carveExact}). */
+  static overSlab(buf: Buffer, off: number, len: number, flushing: FlushToken | null): MemSeg {
+    const seg = new MemSeg(0, undefined, false, buf);
+    seg.off = off;
+    seg.cap = len === 0 ? 8 : (len + 7) & ~7;
+    seg.len = len;
+    seg.flushing = flushing;
+    return seg;
   }
 
   /** The live bytes (a view). */

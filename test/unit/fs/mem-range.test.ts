@@ -1,0 +1,98 @@
+// New small files kept as slab ranges in FsTree (no segment objects until first touch).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../../../src/blocks/memory-store.js';
+import { CollectionFS } from '../../../src/fs/collection-fs.js';
+import { gate, TestStore } from './_stores.js';
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+
+describe('new small files as memory ranges', () => {
+  it('read, stat and marshal without materialising; the same manifest as open + write', async () => {
+    const fast = await CollectionFS.load('', { store: new MemoryStore(), now: () => 5_000 });
+    const slow = await CollectionFS.load('', { store: new MemoryStore(), now: () => 5_000 });
+    for (let i = 0; i < 50; i++) {
+      const data = Buffer.from(`file ${i} `.repeat(i + 1));
+      await fast.writeFile(`f${i}`, data);
+      const h = await slow.open(`f${i}`, 'w');
+      await h.write(data, 0, data.length, 0);
+      await h.close();
+    }
+    const tree = fast.core.tree;
+    const f7 = tree.childOf(tree.root, 'f7');
+    assert.equal(tree.hasMemRange(f7), true);
+    assert.equal((await fast.stat('f7')).size, 'file 7 '.length * 8);
+    assert.equal(await fast.readFile('f7', 'latin1'), 'file 7 '.repeat(8));
+    const part = Buffer.alloc(4);
+    const h = await fast.open('f7', 'r');
+    assert.equal((await h.read(part, 0, 4, 5)).bytesRead, 4);
+    await h.close();
+    assert.equal(text(part), '7 fi');
+    assert.equal(tree.hasMemRange(f7), true, 'reads do not materialise');
+    const m = await fast.marshalManifest();
+    assert.equal(tree.hasMemRange(f7), false, 'stored after marshal');
+    assert.equal(m, await slow.marshalManifest());
+    assert.equal(await fast.readFile('f7', 'latin1'), 'file 7 '.repeat(8));
+  });
+
+  it('write, append and truncate materialise the range and keep its bytes', async () => {
+    const fs = await CollectionFS.load('', { store: new MemoryStore() });
+    await fs.writeFile('a', Buffer.from('hello'));
+    await fs.writeFile('b', Buffer.from('world'));
+    const tree = fs.core.tree;
+    assert.equal(tree.hasMemRange(tree.childOf(tree.root, 'a')), true);
+    await fs.appendFile('a', '!!');
+    await fs.truncate('b', 3);
+    const h = await fs.open('b', 'r+');
+    await h.write(Buffer.from('W'), 0, 1, 0);
+    await h.close();
+    assert.equal(await fs.readFile('a', 'latin1'), 'hello!!');
+    assert.equal(await fs.readFile('b', 'latin1'), 'Wor');
+    const again = await CollectionFS.load(await fs.marshalManifest(), { store: fs.core.store as MemoryStore });
+    assert.equal(await again.readFile('a', 'latin1'), 'hello!!');
+    assert.equal(await again.readFile('b', 'latin1'), 'Wor');
+  });
+
+  it('a write while the range waits for its upload does not change the uploaded block', async () => {
+    // Blocks of 8 bytes, one upload at a time: [a b] uploads (held by the gate), [c d] waits for
+    // the slot and is copied only then, after c was overwritten.
+    const store = new TestStore();
+    const fs = await CollectionFS.load('', { store, blockSize: 8, concurrentWriters: 1 });
+    for (const name of ['a', 'b', 'c', 'd']) await fs.writeFile(name, Buffer.from(name.repeat(4)));
+    const tree = fs.core.tree;
+    assert.equal(tree.hasMemRange(tree.childOf(tree.root, 'c')), true);
+    const g = gate();
+    store.gate = g.promise;
+    const marshal = fs.marshalManifest();
+    for (let i = 0; i < 100 && store.inFlight === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(store.inFlight, 1, 'first upload started');
+    const h = await fs.open('c', 'r+');
+    await h.write(Buffer.from('XY'), 0, 2, 1);
+    await h.close();
+    g.open();
+    store.gate = undefined;
+    const m = await marshal;
+    const locators = m.split(' ').filter((w) => /^[0-9a-f]{32}\+/.test(w));
+    const blocks = await Promise.all(locators.map(async (l) => text(await store.get(l))));
+    assert.deepEqual(blocks.sort(), ['aaaabbbb', 'cXYc', 'ccccdddd']);
+    const again = await CollectionFS.load(m, { store: store.inner });
+    assert.equal(await again.readFile('c', 'latin1'), 'cXYc');
+    assert.equal(await again.readFile('d', 'latin1'), 'dddd');
+  });
+
+  it('a failed upload keeps the ranges in memory and a retry stores them', async () => {
+    const store = new TestStore();
+    const fs = await CollectionFS.load('', { store });
+    await fs.writeFile('a', Buffer.from('one'));
+    await fs.writeFile('b', Buffer.from('two'));
+    store.failNext = 1;
+    await assert.rejects(fs.marshalManifest());
+    const tree = fs.core.tree;
+    assert.equal(tree.hasMemRange(tree.childOf(tree.root, 'a')), true);
+    assert.equal(await fs.readFile('b', 'latin1'), 'two');
+    const m = await fs.marshalManifest();
+    const again = await CollectionFS.load(m, { store: store.inner });
+    assert.equal(await again.readFile('a', 'latin1'), 'one');
+    assert.equal(await again.readFile('b', 'latin1'), 'two');
+  });
+});
