@@ -10,7 +10,7 @@ import { FsCore } from './fs-core.js';
 import { FsError, fsError } from './fs-error.js';
 import { FsTree } from './fs-tree.js';
 import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessBits, flagsToNumber, isWritable } from './open-flags.js';
-import { cleanComponents, fromByteString, splitPath, toByteString, trimTrailingSlashes } from './path.js';
+import { type CollectionPath, bytesPathToByteString, cleanComponents, encodeName, fromByteString, pathToByteString, pathToDisplay, splitPath, toByteString, trimTrailingSlashes } from './path.js';
 import { collectionRecord } from './collection-record.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
 import { CollectionDirent, type CollectionStats, nodeStats, recordStats } from './stats.js';
@@ -54,8 +54,20 @@ const LOAD_BYTES_PER_LOCATOR = 88;
 
 type OpenFlags = string | number;
 
+/** Encodings readdir can give names in (node:fs also allows `'buffer'`). */
+type StringEncoding = BufferEncoding;
+type ReaddirEncoding = BufferEncoding | 'buffer';
+
+/** Validate readdir's `encoding` like node:fs (unknown names are a TypeError). */
+function readdirEncoding(encoding: unknown): ReaddirEncoding {
+  if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
+  if (encoding === 'buffer' || (typeof encoding === 'string' && Buffer.isEncoding(encoding))) return encoding as ReaddirEncoding;
+  const err = new TypeError(`The argument 'encoding' is invalid encoding. Received ${String(encoding)}`);
+  throw Object.assign(err, { code: 'ERR_INVALID_ARG_VALUE' });
+}
+
 /** EINVAL for numeric flags whose access mode is invalid. */
-function invalidFlags(syscall: string, userPath: string, flags: number): FsError {
+function invalidFlags(syscall: string, userPath: CollectionPath, flags: number): FsError {
   return fsError('ErrInvalidFlags', syscall, userPath, { goMessage: `invalid flags 0x${flags.toString(16)}` });
 }
 
@@ -135,13 +147,13 @@ export class CollectionFS {
   // ---- path resolution -------------------------------------------------------------------
 
   /** Go `rlookup`: resolve a byte-string path to a node (or the record pseudo-file). */
-  #resolve(pathB: string, syscall: string, userPath: string): number {
+  #resolve(pathB: string, syscall: string, userPath: CollectionPath): number {
     const plain = this.#tree.lookupPlain(pathB, pathB.length);
     return plain >= 0 ? plain : this.#resolveSlow(pathB, syscall, userPath);
   }
 
   /** {@link #resolve} for any path: cleans `.`, `..` and empty components, and throws Go's errors. */
-  #resolveSlow(pathB: string, syscall: string, userPath: string): number {
+  #resolveSlow(pathB: string, syscall: string, userPath: CollectionPath): number {
     const tree = this.#tree;
     const { parts, trailingSlash } = cleanComponents(pathB);
     let node = tree.root;
@@ -187,28 +199,28 @@ export class CollectionFS {
   }
 
   /** Go `rlookup` of a user path: {@link #plainNode}, else full resolution. */
-  #lookup(userPath: string, syscall: string): number {
-    const node = this.#plainNode(userPath);
-    return node >= 0 ? node : this.#resolve(toByteString(userPath), syscall, userPath);
+  #lookup(userPath: CollectionPath, syscall: string): number {
+    const node = typeof userPath === 'string' ? this.#plainNode(userPath) : -1;
+    return node >= 0 ? node : this.#resolve(pathToByteString(userPath), syscall, userPath);
   }
 
   /**
    * Go `openFile`: the node (or GETTER) `userPath` opens with numeric `flags`, after creating or
    * truncating it as the flags say. On return `flags` are valid (see {@link accessBits}).
    */
-  #openNode(userPath: string, flags: number, perm: number, syscall: string): number {
+  #openNode(userPath: CollectionPath, flags: number, perm: number, syscall: string): number {
     if ((flags & O_SYNC) !== 0) throw fsError('ErrSyncNotSupported', syscall, userPath);
     if ((flags & O_CREAT) === 0) {
       // Without O_CREAT an existing plain path is one walk, no parent/base substrings (with
       // O_CREAT a miss is likely, and it would cost a second walk).
-      const node = this.#plainNode(userPath);
+      const node = typeof userPath === 'string' ? this.#plainNode(userPath) : -1;
       if (node >= 0) {
         if (accessBits(flags) < 0) throw invalidFlags(syscall, userPath, flags);
         return this.#openExisting(node, flags, syscall, userPath);
       }
     }
     const tree = this.#tree;
-    const pathB = toByteString(userPath);
+    const pathB = pathToByteString(userPath);
     const slash = pathB.lastIndexOf('/');
     const base = pathB.slice(slash + 1);
     let parent = slash < 0 ? tree.root : tree.lookupPlain(pathB, slash);
@@ -228,7 +240,7 @@ export class CollectionFS {
   }
 
   /** The O_EXCL / O_TRUNC part of {@link #openNode} for an existing entry (a node or GETTER). */
-  #openExisting(node: number, flags: number, syscall: string, userPath: string): number {
+  #openExisting(node: number, flags: number, syscall: string, userPath: CollectionPath): number {
     if ((flags & O_EXCL) !== 0) throw fsError('ErrExist', syscall, userPath);
     if ((flags & O_TRUNC) !== 0) {
       if (!isWritable(flags)) throw fsError('ErrInvalidArgument', syscall, userPath, { goMessage: 'invalid flag O_TRUNC in read-only mode' });
@@ -250,18 +262,18 @@ export class CollectionFS {
    * numeric `O_*` from `node:fs` constants. New files get mode `mode | 0o755` (default mode 0, as Go: 0o755).
    * @throws FsError ENOENT, EEXIST, ENOTDIR, EINVAL (bad flags), ENOTSUP (O_SYNC)
    */
-  async open(path: string, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
+  async open(path: CollectionPath, flags: OpenFlags = 'r', mode = 0): Promise<CollectionFileHandle> {
     const f = flagsToNumber(flags);
     if (f === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(flags)}` });
     const node = this.#openNode(path, f, mode, 'open');
     const record = node === GETTER ? await this.#recordContent() : undefined;
-    return new CollectionFileHandle(this.#core, node, record, f, path, this.#nextFd++);
+    return new CollectionFileHandle(this.#core, node, record, f, pathToDisplay(path), this.#nextFd++);
   }
 
   /** Read a whole file (a string when an encoding is given). */
-  async readFile(path: string, options: BufferEncoding | { encoding: BufferEncoding; flag?: OpenFlags }): Promise<string>;
-  async readFile(path: string, options?: { encoding?: null; flag?: OpenFlags }): Promise<Buffer>;
-  async readFile(path: string, options?: BufferEncoding | { encoding?: BufferEncoding | null; flag?: OpenFlags }): Promise<Buffer | string> {
+  async readFile(path: CollectionPath, options: BufferEncoding | { encoding: BufferEncoding; flag?: OpenFlags }): Promise<string>;
+  async readFile(path: CollectionPath, options?: { encoding?: null; flag?: OpenFlags }): Promise<Buffer>;
+  async readFile(path: CollectionPath, options?: BufferEncoding | { encoding?: BufferEncoding | null; flag?: OpenFlags }): Promise<Buffer | string> {
     const flag = typeof options === 'object' ? (options.flag ?? 'r') : 'r';
     const h = await this.open(path, flag);
     try {
@@ -272,8 +284,9 @@ export class CollectionFS {
   }
 
   /** Replace (or create) a file with `data` (default flag `w`). */
-  async writeFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
-    if (options === undefined && typeof data !== 'string' && this.#core.writeNewFile(path, data)) return;
+  async writeFile(path: CollectionPath, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; flag?: OpenFlags; mode?: number }): Promise<void> {
+    // The core's no-options fast path takes UTF-8 string paths only.
+    if (options === undefined && typeof data !== 'string' && typeof path === 'string' && this.#core.writeNewFile(path, data)) return;
     const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
     const flags = flagsToNumber(o.flag ?? 'w');
     if (flags === undefined) throw fsError('ErrInvalidFlags', 'open', path, { goMessage: `invalid flags ${String(o.flag)}` });
@@ -285,13 +298,13 @@ export class CollectionFS {
   }
 
   /** Append `data` to a file, creating it if missing. */
-  async appendFile(path: string, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; mode?: number }): Promise<void> {
+  async appendFile(path: CollectionPath, data: Uint8Array | string, options?: BufferEncoding | { encoding?: BufferEncoding; mode?: number }): Promise<void> {
     const o = typeof options === 'object' ? options : { encoding: options ?? 'utf8' };
     await this.writeFile(path, data, { ...o, flag: 'a' });
   }
 
   /** Set a file's size (default 0). @throws FsError ENOENT, ENOTSUP (directory) */
-  async truncate(path: string, len = 0): Promise<void> {
+  async truncate(path: CollectionPath, len = 0): Promise<void> {
     const h = await this.open(path, O_WRONLY);
     await h.truncate(len);
   }
@@ -299,32 +312,44 @@ export class CollectionFS {
   // ---- metadata --------------------------------------------------------------------------
 
   /** Stats of a node; a directory's size is its number of entries. */
-  async stat(path: string): Promise<CollectionStats> {
+  async stat(path: CollectionPath): Promise<CollectionStats> {
     const node = this.#lookup(path, 'stat');
     if (node === GETTER) return recordStats(await this.#recordContent(), this.#tree.now());
     return nodeStats(this.#tree, node);
   }
 
   /** Same as {@link stat} (collections have no symlinks). */
-  lstat(path: string): Promise<CollectionStats> {
+  lstat(path: CollectionPath): Promise<CollectionStats> {
     return this.stat(path);
   }
 
   /** Resolves if `path` exists, else rejects with ENOENT (Node `access`). */
-  async access(path: string): Promise<void> {
+  async access(path: CollectionPath): Promise<void> {
     this.#lookup(path, 'access');
   }
 
-  /** Sorted entry names (or dirents). `.arvados#collection` is never listed. */
-  async readdir(path: string, options?: { withFileTypes?: false }): Promise<string[]>;
-  async readdir(path: string, options: { withFileTypes: true }): Promise<CollectionDirent[]>;
-  async readdir(path: string, options?: { withFileTypes?: boolean }): Promise<string[] | CollectionDirent[]> {
-    const node = this.#resolve(toByteString(path), 'scandir', path);
+  /**
+   * Sorted entry names (or dirents). `.arvados#collection` is never listed. `encoding` (a string
+   * or `{ encoding }`) as in node:fs: `'buffer'` gives each name's exact bytes, which is the only
+   * lossless form for names that are not valid UTF-8; the default `'utf8'` decodes them.
+   */
+  async readdir(path: CollectionPath, options?: { withFileTypes?: false; encoding?: StringEncoding | null } | StringEncoding | null): Promise<string[]>;
+  async readdir(path: CollectionPath, options: { withFileTypes?: false; encoding: 'buffer' } | 'buffer'): Promise<Buffer[]>;
+  async readdir(path: CollectionPath, options: { withFileTypes: true; encoding?: StringEncoding | null }): Promise<CollectionDirent[]>;
+  async readdir(path: CollectionPath, options: { withFileTypes: true; encoding: 'buffer' }): Promise<CollectionDirent<Buffer>[]>;
+  async readdir(
+    path: CollectionPath,
+    options?: { withFileTypes?: boolean; encoding?: ReaddirEncoding | null } | ReaddirEncoding | null,
+  ): Promise<string[] | Buffer[] | CollectionDirent[] | CollectionDirent<Buffer>[]> {
+    const o = typeof options === 'string' ? { encoding: options } : (options ?? {});
+    const encoding = readdirEncoding(o.encoding);
+    const node = this.#resolve(pathToByteString(path), 'scandir', path);
     const tree = this.#tree;
     if (node === GETTER || !tree.isDir(node)) throw fsError('ErrNotADirectory', 'scandir', path);
     const names = tree.sortedNames(node);
-    if (options?.withFileTypes !== true) return names.map(fromByteString);
-    return names.map((n) => new CollectionDirent(fromByteString(n), path, tree.isDir(tree.childOf(node, n))));
+    if (o.withFileTypes !== true) return encoding === 'utf8' ? names.map(fromByteString) : (names.map((n) => encodeName(n, encoding)) as string[] | Buffer[]);
+    const parentPath = pathToDisplay(path);
+    return names.map((n) => new CollectionDirent(encodeName(n, encoding), parentPath, tree.isDir(tree.childOf(node, n)))) as CollectionDirent[] | CollectionDirent<Buffer>[];
   }
 
   // ---- namespace changes -----------------------------------------------------------------
@@ -334,11 +359,11 @@ export class CollectionFS {
    * return the first directory created (undefined if none).
    * @throws FsError EEXIST, ENOENT (parent), ENOTDIR, EINVAL (`""`, `.`, `..`)
    */
-  async mkdir(path: string, options?: { recursive?: boolean; mode?: number } | number): Promise<string | undefined> {
+  async mkdir(path: CollectionPath, options?: { recursive?: boolean; mode?: number } | number): Promise<string | undefined> {
     const o = typeof options === 'number' ? { mode: options } : (options ?? {});
     const mode = (o.mode ?? 0o755) & 0o7777;
     const tree = this.#tree;
-    const pathB = toByteString(path);
+    const pathB = pathToByteString(path);
     if (o.recursive === true) {
       const { parts } = cleanComponents(pathB);
       let node = tree.root;
@@ -372,8 +397,8 @@ export class CollectionFS {
   }
 
   /** Go `remove`: `recursive` removes non-empty directories too. */
-  #remove(path: string, recursive: boolean, syscall: string, want?: 'file' | 'dir'): void {
-    const { dir, base } = splitPath(trimTrailingSlashes(toByteString(path)));
+  #remove(path: CollectionPath, recursive: boolean, syscall: string, want?: 'file' | 'dir'): void {
+    const { dir, base } = splitPath(trimTrailingSlashes(pathToByteString(path)));
     if (base === '' || base === '.' || base === '..') throw fsError('ErrInvalidArgument', syscall, path);
     const tree = this.#tree;
     const parent = this.#resolve(dir, syscall, path);
@@ -393,7 +418,7 @@ export class CollectionFS {
    * Remove a file or directory. Without `recursive` a directory must be empty (as in the Go
    * SDK's Remove); with `force` a missing path is not an error.
    */
-  async rm(path: string, options: RmOptions = {}): Promise<void> {
+  async rm(path: CollectionPath, options: RmOptions = {}): Promise<void> {
     try {
       this.#remove(path, options.recursive === true, 'rm');
     } catch (err) {
@@ -403,12 +428,12 @@ export class CollectionFS {
   }
 
   /** Remove an empty directory. @throws FsError ENOTDIR, ENOTEMPTY, ENOENT */
-  async rmdir(path: string): Promise<void> {
+  async rmdir(path: CollectionPath): Promise<void> {
     this.#remove(path, false, 'rmdir', 'dir');
   }
 
   /** Remove a file. @throws FsError ENOTSUP (directory), ENOENT */
-  async unlink(path: string): Promise<void> {
+  async unlink(path: CollectionPath): Promise<void> {
     this.#remove(path, false, 'unlink', 'file');
   }
 
@@ -417,12 +442,12 @@ export class CollectionFS {
    * directory". An existing file at `to` is replaced; an existing directory is an error (EISDIR).
    * Renaming a file onto itself is a no-op (keepfs does not reproduce the Go SDK's data loss).
    */
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: CollectionPath, to: CollectionPath): Promise<void> {
     const tree = this.#tree;
-    const src = splitPath(toByteString(from));
+    const src = splitPath(pathToByteString(from));
     if (src.base === '' || src.base === '.' || src.base === '..') throw fsError('ErrInvalidArgument', 'rename', from);
     const oldDir = this.#resolveWrapped(src.dir, from);
-    const dst = splitPath(toByteString(to));
+    const dst = splitPath(pathToByteString(to));
     if (dst.base === '.' || dst.base === '..') throw fsError('ErrInvalidArgument', 'rename', to);
     const newName = dst.base === '' ? src.base : dst.base;
     const newDir = this.#resolveWrapped(dst.dir, to);
@@ -441,7 +466,7 @@ export class CollectionFS {
   }
 
   /** Resolve a rename parent like Go's `openFile(dir + ".")`, wrapping errors as `"<dir>": <err>`. */
-  #resolveWrapped(dirB: string, userPath: string): number {
+  #resolveWrapped(dirB: string, userPath: CollectionPath): number {
     try {
       const node = this.#resolve(dirB, 'rename', userPath);
       if (node === GETTER || !this.#tree.isDir(node)) throw fsError('ErrNotADirectory', 'rename', userPath);
@@ -456,8 +481,8 @@ export class CollectionFS {
    * Copy a file without copying stored data (segments are shared; unflushed data is copied).
    * `mode` `fs.constants.COPYFILE_EXCL` (1) refuses an existing destination.
    */
-  async copyFile(src: string, dest: string, mode = 0): Promise<void> {
-    const from = this.#resolve(toByteString(src), 'copyfile', src);
+  async copyFile(src: CollectionPath, dest: CollectionPath, mode = 0): Promise<void> {
+    const from = this.#resolve(pathToByteString(src), 'copyfile', src);
     const tree = this.#tree;
     if (from === GETTER || tree.isDir(from)) throw fsError('ErrInvalidOperation', 'copyfile', src);
     const snap = takeSnapshot(tree, from);
@@ -474,7 +499,7 @@ export class CollectionFS {
   // ---- snapshot / splice -----------------------------------------------------------------
 
   /** Go `Snapshot`: a detached deep copy of the file or directory at `path`. */
-  async snapshot(path: string): Promise<CollectionSnapshot> {
+  async snapshot(path: CollectionPath): Promise<CollectionSnapshot> {
     const node = this.#openNode(path, O_RDONLY, 0, 'snapshot');
     if (node === GETTER) throw fsError('ErrInvalidOperation', 'snapshot', path);
     return new CollectionSnapshot(takeSnapshot(this.#tree, node));
@@ -485,7 +510,7 @@ export class CollectionFS {
    * missing target is created (its parent must exist); a directory target keeps its identity
    * and takes the copy's children; a file target is replaced. A file cannot replace the root.
    */
-  async splice(path: string, snapshot: CollectionSnapshot): Promise<void> {
+  async splice(path: CollectionPath, snapshot: CollectionSnapshot): Promise<void> {
     const tree = this.#tree;
     let target: number;
     try {
@@ -496,7 +521,7 @@ export class CollectionFS {
         target = this.#openNode(path, O_WRONLY | O_CREAT, 0o700, 'splice');
       } catch (err2) {
         if (!(err2 instanceof FsError)) throw err2;
-        throw fsError(err2.goSentinel, 'splice', path, { goMessage: `open ${path}: ${err2.goMessage}` });
+        throw fsError(err2.goSentinel, 'splice', path, { goMessage: `open ${pathToDisplay(path)}: ${err2.goMessage}` });
       }
     }
     if (target === GETTER) throw fsError('ErrInvalidOperation', 'splice', path);
@@ -520,7 +545,9 @@ export class CollectionFS {
   // ---- streams ---------------------------------------------------------------------------
 
   /** A Node Readable over a file (`start`/`end` inclusive, as in node:fs). */
-  createReadStream(path: string, options: { start?: number; end?: number; highWaterMark?: number } = {}): Readable {
+  createReadStream(path: CollectionPath, options: { start?: number; end?: number; highWaterMark?: number } = {}): Readable {
+    // A bad path type throws now, as in node:fs, not on the first read.
+    if (typeof path !== 'string') bytesPathToByteString(path);
     const start = options.start ?? 0;
     const end = options.end ?? Number.POSITIVE_INFINITY;
     const chunk = options.highWaterMark ?? 64 * 1024;
@@ -546,7 +573,8 @@ export class CollectionFS {
   }
 
   /** A Node Writable that writes sequentially to a file (default flag `w`). */
-  createWriteStream(path: string, options: { flags?: OpenFlags; start?: number } = {}): Writable {
+  createWriteStream(path: CollectionPath, options: { flags?: OpenFlags; start?: number } = {}): Writable {
+    if (typeof path !== 'string') bytesPathToByteString(path);
     let handle: CollectionFileHandle | undefined;
     let pos = options.start;
     const getHandle = async (): Promise<CollectionFileHandle> => (handle ??= await this.open(path, options.flags ?? 'w'));
@@ -575,10 +603,11 @@ export class CollectionFS {
    * directory stays in memory. Resolves when the uploads it started have finished.
    * @throws FsError ENOENT/ENOTDIR; the first upload error (data stays in memory)
    */
-  async flush(path = '', options: { shortBlocks?: boolean } = {}): Promise<void> {
+  async flush(path: CollectionPath = '', options: { shortBlocks?: boolean } = {}): Promise<void> {
     const mode = { sync: false, shortBlocks: options.shortBlocks === true };
-    if (path === '') return this.#core.flush(this.#tree.root, undefined, mode);
-    const node = this.#resolve(toByteString(path), 'flush', path);
+    const pathB = pathToByteString(path);
+    if (pathB === '') return this.#core.flush(this.#tree.root, undefined, mode);
+    const node = this.#resolve(pathB, 'flush', path);
     if (node === GETTER || !this.#tree.isDir(node)) throw fsError('ErrNotADirectory', 'flush', path);
     const names = this.#tree.sortedNames(node).filter((n) => this.#tree.isFile(this.#tree.childOf(node, n)));
     return this.#core.flush(node, names, mode);

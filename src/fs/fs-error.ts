@@ -1,4 +1,5 @@
 import { KeepError, type KeepErrorCode } from '../errors.js';
+import { type CollectionPath, pathToDisplay } from './path.js';
 
 /**
  * The Go SDK error values (collection filesystem sentinels) that CollectionFS errors correspond
@@ -74,8 +75,10 @@ export class FsError extends KeepError {
   /** Node compatibility: negative errno is not meaningful here, always -1. */
   readonly errno = -1;
 
-  constructor(sentinel: GoSentinel, syscall: string, path: string, options: FsErrorOptions = {}) {
+  /** `path` may be the caller's Buffer path: like node:fs, errors show its UTF-8 string form. */
+  constructor(sentinel: GoSentinel, syscall: string, rawPath: CollectionPath, options: FsErrorOptions = {}) {
     const info = GO_SENTINELS[sentinel];
+    const path = pathToDisplay(rawPath);
     super(info.code, `${info.code}: ${info.description}, ${syscall} '${path}'`, options.cause === undefined ? {} : { cause: options.cause });
     this.syscall = syscall;
     this.path = path;
@@ -85,6 +88,6 @@ export class FsError extends KeepError {
 }
 
 /** Shorthand constructor used throughout the fs layer. */
-export function fsError(sentinel: GoSentinel, syscall: string, path: string, options?: FsErrorOptions): FsError {
+export function fsError(sentinel: GoSentinel, syscall: string, path: CollectionPath, options?: FsErrorOptions): FsError {
   return new FsError(sentinel, syscall, path, options);
 }

@@ -21,6 +21,43 @@ export function fromByteString(bytes: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
+/** A CollectionFS path argument: a UTF-8 string, or raw name bytes (Node's Buffer paths). */
+export type CollectionPath = string | Uint8Array;
+
+/** Node's ERR_INVALID_ARG_TYPE TypeError for a path argument that is neither a string nor bytes. */
+function invalidPathType(arg: string, value: unknown): TypeError {
+  const shown = value === null ? 'null' : typeof value === 'object' ? `an instance of ${(value as object).constructor?.name ?? 'Object'}` : `type ${typeof value} (${String(value)})`;
+  const err = new TypeError(`The "${arg}" argument must be of type string or an instance of Buffer or Uint8Array. Received ${shown}`);
+  return Object.assign(err, { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/**
+ * The byte string of a non-string path argument: bytes are taken as they are (one char per
+ * byte), so names that are not valid UTF-8 stay reachable. Throws TypeError for other types.
+ */
+export function bytesPathToByteString(path: unknown, arg = 'path'): string {
+  if (!(path instanceof Uint8Array)) throw invalidPathType(arg, path);
+  return Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('latin1');
+}
+
+/** A path argument as a byte string (strings are UTF-8 encoded). */
+export function pathToByteString(path: CollectionPath, arg = 'path'): string {
+  return typeof path === 'string' ? toByteString(path) : bytesPathToByteString(path, arg);
+}
+
+/** A path argument as shown in error messages and `err.path`: bytes decode as UTF-8, as Node does. */
+export function pathToDisplay(path: CollectionPath): string {
+  return typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('utf8');
+}
+
+/** A byte-string name in a readdir encoding: `'buffer'` gives the raw bytes. */
+export function encodeName(bytes: string, encoding: BufferEncoding | 'buffer'): string | Buffer {
+  if (encoding === 'buffer') return Buffer.from(bytes, 'latin1');
+  if (encoding === 'latin1' || encoding === 'binary') return bytes;
+  if (encoding === 'utf8' || encoding === 'utf-8') return fromByteString(bytes);
+  return Buffer.from(bytes, 'latin1').toString(encoding);
+}
+
 /**
  * Clean a path lexically like Go's `path.Clean` and split it into components, dropping `.`
  * and resolving `..` (at the root `..` stays at the root). `trailingSlash` reports whether the

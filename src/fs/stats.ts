@@ -88,9 +88,10 @@ export class CollectionStats extends RegularOrDirectory {
 }
 
 /** A directory entry as returned by `readdir(path, { withFileTypes: true })`. */
-export class CollectionDirent extends RegularOrDirectory {
+export class CollectionDirent<Name extends string | Buffer = string> extends RegularOrDirectory {
   constructor(
-    readonly name: string,
+    /** The entry name; a Buffer of its exact bytes when readdir was asked for `encoding: 'buffer'`. */
+    readonly name: Name,
     readonly parentPath: string,
     readonly isDir: boolean,
   ) {

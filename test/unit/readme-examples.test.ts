@@ -24,6 +24,18 @@ test('README: CollectionFS "Loading and saving" example', async () => {
   assert.equal(await again.readFile('data/hello.txt', 'utf8'), 'hello');
 });
 
+test('README: CollectionFS Buffer paths example', async () => {
+  const store = new MemoryStore();
+  await store.put(Buffer.from('foo'));
+  const fs = await CollectionFS.load('. acbd18db4cc2f85cedef654fccc4a4d8+3 0:3:caf\\351\n', { store });
+  assert.deepEqual(await fs.readdir('.'), ['caf\uFFFD']);
+  const [name] = await fs.readdir('.', 'buffer');
+  assert.deepEqual(name, Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  assert.equal(await fs.readFile(name!, 'utf8'), 'foo');
+  await fs.rename(name!, 'cafe');
+  assert.equal(await fs.marshalManifest(), '. acbd18db4cc2f85cedef654fccc4a4d8+3 0:3:cafe\n');
+});
+
 test('README: DirectoryStore put and ranged get', async () => {
   const root = await mkdtemp(join(tmpdir(), 'keepfs-readme-'));
   try {
