@@ -4,19 +4,31 @@ import type { ManifestTreeView } from './tree.js';
 const EMPTY_LOCATOR = 'd41d8cd98f00b204e9800998ecf8427e+0';
 const INITIAL_CAPACITY = 4096;
 
-/** Appends latin1 strings to one growing buffer (capacity doubles; no repeated concat). */
+/** Strings shorter than this are batched before they are encoded into the buffer. */
+const PENDING_CHARS = 2048;
+
+/**
+ * Appends latin1 strings to one growing buffer (capacity doubles; no repeated concat). Short
+ * strings are joined first, so a 100,000-token line makes a few hundred encoder calls, not 100,000.
+ */
 class ByteSink {
   #buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
   #len = 0;
+  #pending = '';
 
   write(text: string): void {
-    const need = this.#len + text.length;
-    if (need > this.#buf.length) this.#grow(need);
-    this.#len += this.#buf.write(text, this.#len, 'latin1');
+    const pending = this.#pending + text;
+    if (pending.length < PENDING_CHARS) this.#pending = pending;
+    else {
+      this.#pending = '';
+      this.#encode(pending);
+    }
   }
 
   /** Append everything written to `other`. */
   append(other: ByteSink): void {
+    other.#settle();
+    this.#settle();
     const need = this.#len + other.#len;
     if (need > this.#buf.length) this.#grow(need);
     this.#len += other.#buf.copy(this.#buf, this.#len, 0, other.#len);
@@ -25,6 +37,28 @@ class ByteSink {
   /** Forget the contents, keeping the capacity. */
   reset(): void {
     this.#len = 0;
+    this.#pending = '';
+  }
+
+  /** The written bytes in a right-sized, fresh buffer. */
+  finish(): Uint8Array {
+    this.#settle();
+    const out = new Uint8Array(this.#len);
+    out.set(this.#buf.subarray(0, this.#len));
+    return out;
+  }
+
+  #settle(): void {
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending;
+    this.#pending = '';
+    this.#encode(pending);
+  }
+
+  #encode(text: string): void {
+    const need = this.#len + text.length;
+    if (need > this.#buf.length) this.#grow(need);
+    this.#len += this.#buf.write(text, this.#len, 'latin1');
   }
 
   #grow(need: number): void {
@@ -33,13 +67,6 @@ class ByteSink {
     const next = Buffer.allocUnsafe(cap);
     this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;
-  }
-
-  /** The written bytes in a right-sized, fresh buffer. */
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.#len);
-    out.set(this.#buf.subarray(0, this.#len));
-    return out;
   }
 }
 
