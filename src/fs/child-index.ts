@@ -130,6 +130,21 @@ export class ChildIndex {
     return out;
   }
 
+  /** All names and, at the same index, their node ids (any order). */
+  keysAndIds(): { names: string[]; ids: number[] } {
+    const names: string[] = [];
+    const ids: number[] = [];
+    const table = this.#table;
+    for (let i = 0; i < table.length; i += 2) {
+      const id = (table[i] as number) - 1;
+      if (id >= 0) {
+        names.push(this.#names[id] ?? '');
+        ids.push(id);
+      }
+    }
+    return { names, ids };
+  }
+
   /** All names (any order). */
   keys(): string[] {
     const out: string[] = [];

@@ -306,6 +306,16 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     return sortByteStrings(k.keys());
   }
 
+  /** {@link sortedNames} and the node of each name, sorted together (no lookup per name). */
+  sortedChildren(dir: number): { names: string[]; nodes: number[] } {
+    const k = this.#kidsOf(dir);
+    if (k === undefined) return { names: [], nodes: [] };
+    if (typeof k === 'number') return { names: [this.#names[k] ?? ''], nodes: [k] };
+    const { names, ids } = k.keysAndIds();
+    sortByteStrings(names, ids);
+    return { names, nodes: ids };
+  }
+
   /** Make `node` the child `name` of `dir`, replacing any existing entry of that name. */
   link(dir: number, name: string, node: number): void {
     this.structureGen++;

@@ -7,8 +7,7 @@ import type { FsTree } from './fs-tree.js';
  */
 export class SortedNamesCache {
   readonly #tree: FsTree;
-  readonly #byDir = new Map<number, readonly string[]>();
-  readonly #nodesByDir = new Map<number, readonly number[]>();
+  readonly #byDir = new Map<number, { readonly names: readonly string[]; readonly nodes: readonly number[] }>();
   #gen: number;
 
   constructor(tree: FsTree) {
@@ -18,31 +17,25 @@ export class SortedNamesCache {
 
   /** Child names of `dir` in byte order (do not modify the array). */
   sortedNames(dir: number): readonly string[] {
-    if (this.#tree.structureGen !== this.#gen) {
-      this.#byDir.clear();
-      this.#nodesByDir.clear();
-      this.#gen = this.#tree.structureGen;
-    }
-    let names = this.#byDir.get(dir);
-    if (names === undefined) {
-      names = this.#tree.sortedNames(dir);
-      this.#byDir.set(dir, names);
-    }
-    return names;
+    return this.#listing(dir).names;
   }
 
   /** The node of each name of {@link sortedNames}`(dir)`, in the same order. */
   sortedNodes(dir: number): readonly number[] {
-    const names = this.sortedNames(dir);
-    let nodes = this.#nodesByDir.get(dir);
-    if (nodes === undefined) {
-      const tree = this.#tree;
-      const out = new Array<number>(names.length);
-      for (let i = 0; i < names.length; i++) out[i] = tree.childOf(dir, names[i] as string);
-      nodes = out;
-      this.#nodesByDir.set(dir, nodes);
+    return this.#listing(dir).nodes;
+  }
+
+  #listing(dir: number): { readonly names: readonly string[]; readonly nodes: readonly number[] } {
+    if (this.#tree.structureGen !== this.#gen) {
+      this.#byDir.clear();
+      this.#gen = this.#tree.structureGen;
     }
-    return nodes;
+    let listing = this.#byDir.get(dir);
+    if (listing === undefined) {
+      listing = this.#tree.sortedChildren(dir);
+      this.#byDir.set(dir, listing);
+    }
+    return listing;
   }
 
   childOf(dir: number, name: string): number {

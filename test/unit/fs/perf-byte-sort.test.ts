@@ -28,6 +28,13 @@ function assertSortsLikeSort(names: string[], label: string): void {
   const out = sortByteStrings(input);
   assert.equal(out, input, `${label}: sorts in place`);
   assert.deepEqual(out, expected, label);
+  // With values: each value (here the name's input index) moves with its name, stably.
+  const withValues = [...names];
+  const values = names.map((_, i) => i);
+  sortByteStrings(withValues, values);
+  assert.deepEqual(withValues, expected, `${label} (with values)`);
+  const expectedValues = names.map((name, i) => [name, i] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1])).map((e) => e[1]);
+  assert.deepEqual(values, expectedValues, `${label}: values follow their names`);
 }
 
 describe('sortByteStrings', () => {
@@ -54,5 +61,9 @@ describe('sortByteStrings', () => {
     assertSortsLikeSort(shuffled([...Array.from({ length: 100 }, (_, i) => `n${i}`), 'n5\u0100', 'n\u4e2d'], 5), 'chars above 255');
     // A comb: every name a prefix of the next, so each level splits off one name.
     assertSortsLikeSort(shuffled(Array.from({ length: 1500 }, (_, i) => 'z'.repeat(i + 1)), 6), 'comb deeper than the level limit');
+  });
+
+  it('refuses values of another length', () => {
+    assert.throws(() => sortByteStrings(['b', 'a'], [1]), RangeError);
   });
 });
