@@ -143,10 +143,10 @@ describe('SortedNamesCache', () => {
     const tree = new FsTree();
     for (const n of ['b', 'a', 'c']) tree.link(tree.root, n, tree.newFile(n, 0o755, 0));
     let sorts = 0;
-    const sortedNames = tree.sortedNames.bind(tree);
-    tree.sortedNames = (dir: number): string[] => {
+    const sortedChildren = tree.sortedChildren.bind(tree);
+    tree.sortedChildren = (dir: number): { names: string[]; nodes: number[] } => {
       sorts++;
-      return sortedNames(dir);
+      return sortedChildren(dir);
     };
     const cache = new SortedNamesCache(tree);
     assert.deepEqual(cache.sortedNames(tree.root), ['a', 'b', 'c']);
