@@ -57,12 +57,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
    * A new small file written in one piece, before anything else touches it: its bytes are a slab
    * range (slab `#mSlab - 1` of `#slabs`, 0: none) with no segment objects, so 100,000 new files
    * cost no SegList, array and MemSeg each. `#mFlush` is 1 + the index in `#flushTokens` of the
-   * upload that uses the range (0: none). {@link list} turns it into a MemSeg.
+   * upload that uses the range (0: none). {@link list} turns it into a MemSeg. Empty until the
+   * first range is set (then as long as the node arrays): a loaded tree of 4M files would
+   * otherwise carry 64 MB of zeros. Reads use `?? 0` for that reason.
    */
-  #mSlab = new Int32Array(16);
-  #mOff = new Uint32Array(16);
-  #mLen = new Uint32Array(16);
-  #mFlush = new Int32Array(16);
+  #mSlab = new Int32Array(0);
+  #mOff = new Uint32Array(0);
+  #mLen = new Uint32Array(0);
+  #mFlush = new Int32Array(0);
   readonly #slabs: Buffer[] = [];
   readonly #flushTokens: FlushToken[] = [];
   /** How many nodes have a non-zero `#mSlab`. */
@@ -132,11 +134,28 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
     this.#mode = resized(this.#mode, n);
     this.#head = resized(this.#head, n);
     this.#tail = resized(this.#tail, n);
+    if (this.#mSlab.length > 0) this.#resizeMemRanges(n);
+    if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
+  }
+
+  /**
+   * Bytes held by the typed arrays (not the locator table): per-node arrays (mtimes included), the
+   * new-file range arrays, and the loaded-segment pool.
+   */
+  tableBytes(): { nodes: number; memRanges: number; segments: number } {
+    const sum = (arrays: ArrayBufferView[]): number => arrays.reduce((n, a) => n + a.byteLength, 0);
+    return {
+      nodes: sum([this.#kind, this.#parent, this.#mode, this.#head, this.#tail]) + (this.#mtimes?.byteLength ?? 0),
+      memRanges: sum([this.#mSlab, this.#mOff, this.#mLen, this.#mFlush]),
+      segments: sum([this.#pLoc, this.#pOff, this.#pLen]),
+    };
+  }
+
+  #resizeMemRanges(n: number): void {
     this.#mSlab = resized(this.#mSlab, n);
     this.#mOff = resized(this.#mOff, n);
     this.#mLen = resized(this.#mLen, n);
     this.#mFlush = resized(this.#mFlush, n);
-    if (this.#mtimes !== undefined) this.#mtimes = resized(this.#mtimes, n, Number.NaN);
   }
 
   isDir(node: number): boolean {
@@ -282,8 +301,9 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       }
       if (mem && this.#linkedUnder(f, node)) return true;
     }
+    if (this.#mRanges === 0) return false;
     const m = this.#mSlab;
-    for (let f = 0; f < this.#count; f++) if (m[f] !== 0 && this.#linkedUnder(f, node)) return true;
+    for (let f = 0; f < this.#count; f++) if ((m[f] ?? 0) !== 0 && this.#linkedUnder(f, node)) return true;
     return false;
   }
 
@@ -432,7 +452,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   list(file: number): SegList {
     let list = this.#listOf(file);
     if (list !== undefined) return list;
-    if (this.#mSlab[file] !== 0) {
+    if ((this.#mSlab[file] ?? 0) !== 0) {
       const f = this.#mFlush[file] ?? 0;
       const seg = MemSeg.overSlab(this.memRangeBuf(file), this.#mOff[file] ?? 0, this.#mLen[file] ?? 0, f === 0 ? null : (this.#flushTokens[f - 1] ?? null));
       list = SegList.of(seg);
@@ -459,13 +479,14 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Whether `file` has a materialised segment list (maybe holding memory segments). */
   hasList(file: number): boolean {
-    return this.#listOf(file) !== undefined || this.#mSlab[file] !== 0;
+    return this.#listOf(file) !== undefined || (this.#mSlab[file] ?? 0) !== 0;
   }
 
   /** Make new, empty `file` hold the `len` bytes at `slab[off…]` (see {@link #mSlab}). */
   setMemRange(file: number, slab: Buffer, off: number, len: number): void {
     const slabs = this.#slabs;
     this.#clearMemRange(file);
+    if (this.#mSlab.length < this.#kind.length) this.#resizeMemRanges(this.#kind.length);
     // Slabs are kept while some range refers to one; restart when none does.
     if (this.#mRanges++ === 0) slabs.length = 0;
     if (slabs[slabs.length - 1] !== slab) slabs.push(slab);
@@ -476,7 +497,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Whether `file` holds its bytes as a slab range without a segment list ({@link setMemRange}). */
   hasMemRange(file: number): boolean {
-    return this.#mSlab[file] !== 0;
+    return (this.#mSlab[file] ?? 0) !== 0;
   }
 
   memRangeBuf(file: number): Buffer {
@@ -507,14 +528,16 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   }
 
   setMemRangeFlushing(file: number, tokenId: number): void {
+    if (this.#mFlush.length < this.#kind.length) this.#resizeMemRanges(this.#kind.length);
     if (this.#mFlush[file] === 0) this.#mFlushRefs++;
     this.#mFlush[file] = tokenId;
   }
 
   #clearMemRange(file: number): void {
-    if (this.#mSlab[file] !== 0) this.#mRanges--;
+    if (this.#mRanges === 0 && this.#mFlushRefs === 0) return;
+    if ((this.#mSlab[file] ?? 0) !== 0) this.#mRanges--;
     this.#mSlab[file] = 0;
-    if (this.#mFlush[file] !== 0) this.#mFlushRefs--;
+    if ((this.#mFlush[file] ?? 0) !== 0) this.#mFlushRefs--;
     this.#mFlush[file] = 0;
   }
 
@@ -526,7 +549,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
    */
   storeMemRange(file: number, token: FlushToken, loc: number, off: number): boolean {
     const f = this.#mFlush[file] ?? 0;
-    if (this.#mSlab[file] !== 0) {
+    if ((this.#mSlab[file] ?? 0) !== 0) {
       if (f === 0 || this.#flushTokens[f - 1] !== token) return false;
       const p = this.#pCount++;
       if (p >= this.#pLoc.length) this.#growPool();
@@ -554,7 +577,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
   fileSize(file: number): number {
     const list = this.#listOf(file);
     if (list !== undefined) return list.size;
-    if (this.#mSlab[file] !== 0) return this.#mLen[file] ?? 0;
+    if ((this.#mSlab[file] ?? 0) !== 0) return this.#mLen[file] ?? 0;
     let n = 0;
     for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) n += this.#pLen[p] ?? 0;
     return n;
@@ -569,7 +592,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       }
       return;
     }
-    if (this.#mSlab[file] !== 0) throw new Error('Cannot marshal a memory segment: flush first');
+    if ((this.#mSlab[file] ?? 0) !== 0) throw new Error('Cannot marshal a memory segment: flush first');
     for (let p = this.#head[file] ?? -1, end = this.#tail[file] ?? -1; p >= 0 && p <= end; p++) {
       visit(this.#pLoc[p] ?? 0, this.#pOff[p] ?? 0, this.#pLen[p] ?? 0);
     }
@@ -654,7 +677,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
       for (const s of list.segs) n += NODE_OVERHEAD_BYTES + (s instanceof MemSeg ? s.len : this.locators.textLength(s.loc));
       return n;
     }
-    if (this.#mSlab[node] !== 0) return n + NODE_OVERHEAD_BYTES + (this.#mLen[node] ?? 0);
+    if ((this.#mSlab[node] ?? 0) !== 0) return n + NODE_OVERHEAD_BYTES + (this.#mLen[node] ?? 0);
     for (let p = this.#head[node] ?? -1, end = this.#tail[node] ?? -1; p >= 0 && p <= end; p++) {
       n += NODE_OVERHEAD_BYTES + this.locators.textLength(this.#pLoc[p] ?? 0);
     }

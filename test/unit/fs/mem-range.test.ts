@@ -95,4 +95,20 @@ describe('new small files as memory ranges', () => {
     assert.equal(await again.readFile('a', 'latin1'), 'one');
     assert.equal(await again.readFile('b', 'latin1'), 'two');
   });
+
+  it('a loaded tree allocates no range arrays until the first new small file', async () => {
+    let manifest = '';
+    for (let i = 0; i < 20_000; i++) manifest += `./d${i} acbd18db4cc2f85cedef654fccc4a4d8+3 0:3:f\n`;
+    const store = new MemoryStore();
+    await store.put(Buffer.from('foo'));
+    const fs = await CollectionFS.load(manifest, { store });
+    const tree = fs.core.tree;
+    assert.equal(tree.tableBytes().memRanges, 0, 'nothing after the load');
+    assert.equal(await fs.readFile('d7/f', 'latin1'), 'foo');
+    assert.equal(tree.tableBytes().memRanges, 0, 'reads allocate nothing');
+    await fs.writeFile('new', Buffer.from('x'));
+    // Four 4-byte arrays, one slot per node (40,002 nodes at least).
+    assert.ok(tree.tableBytes().memRanges >= 16 * 40_002, `range arrays: ${tree.tableBytes().memRanges} bytes`);
+    assert.equal(await fs.readFile('new', 'latin1'), 'x');
+  });
 });
