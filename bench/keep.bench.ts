@@ -99,9 +99,10 @@ async function childKeepstore(dir: string): Promise<{ url: string; child: ChildP
 }
 
 async function main(): Promise<void> {
-  const total = parseSize(process.argv[2], 1024 * MiB);
+  // Whole 64 MiB blocks: the size asked for is rounded up, and rates count what is moved.
+  const count = Math.max(1, Math.ceil(parseSize(process.argv[2], 1024 * MiB) / BLOCK));
+  const total = count * BLOCK;
   const rounds = Number(process.env['KEEPFS_BENCH_ROUNDS'] ?? 2);
-  const count = Math.ceil(total / BLOCK);
   process.stdout.write(`keep benchmark: ${count} block(s) of 64 MiB, ${IN_FLIGHT} in flight, best of ${rounds} ABBA rounds, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   const blocks = Array.from({ length: count }, () => {
     const b = new Uint8Array(BLOCK);
