@@ -53,7 +53,17 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
     const op = rand(100);
     const name = pick();
     const cur = model.get(name);
-    if (op < 40) {
+    if (op >= 25 && op < 40) {
+      // writeFile replaces (a new small file takes the slab-range fast path); appendFile extends.
+      const data = randomBytes(rand, rand(2 * blockSize + 1));
+      if (rand(3) === 0) {
+        await fs.appendFile(name, data);
+        model.set(name, Buffer.concat([cur ?? Buffer.alloc(0), data]));
+      } else {
+        await fs.writeFile(name, data);
+        model.set(name, data);
+      }
+    } else if (op < 40) {
       const off = rand((cur?.length ?? 0) + 2 * blockSize + 1);
       const data = randomBytes(rand, rand(3 * blockSize + 1));
       const h = await fs.open(name, 'r+').catch(() => fs.open(name, 'w+'));
