@@ -48,6 +48,8 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
   await fs.mkdir('d');
   const model = new Map<string, Buffer>();
   const pick = (): string => NAMES[rand(NAMES.length)] as string;
+  // Paths go in as strings or, a quarter of the time, as Buffers (node:fs allows both).
+  const arg = (path: string): string | Buffer => (rand(4) === 0 ? Buffer.from(path) : path);
   for (let step = 0; step < steps; step++) {
     const where = `seed ${seed} bs ${blockSize} step ${step}`;
     const op = rand(100);
@@ -57,16 +59,16 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
       // writeFile replaces (a new small file takes the slab-range fast path); appendFile extends.
       const data = randomBytes(rand, rand(2 * blockSize + 1));
       if (rand(3) === 0) {
-        await fs.appendFile(name, data);
+        await fs.appendFile(arg(name), data);
         model.set(name, Buffer.concat([cur ?? Buffer.alloc(0), data]));
       } else {
-        await fs.writeFile(name, data);
+        await fs.writeFile(arg(name), data);
         model.set(name, data);
       }
     } else if (op < 40) {
       const off = rand((cur?.length ?? 0) + 2 * blockSize + 1);
       const data = randomBytes(rand, rand(3 * blockSize + 1));
-      const h = await fs.open(name, 'r+').catch(() => fs.open(name, 'w+'));
+      const h = await fs.open(arg(name), 'r+').catch(() => fs.open(arg(name), 'w+'));
       await h.write(data, 0, data.length, off);
       const next = Buffer.alloc(Math.max(cur?.length ?? 0, off + data.length));
       cur?.copy(next);
@@ -75,9 +77,9 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
     } else if (op < 52) {
       const size = rand((cur?.length ?? 0) + 2 * blockSize + 1);
       if (cur === undefined) {
-        await assert.rejects(fs.truncate(name, size), (e: unknown) => isKeepError(e, 'ENOENT'), where);
+        await assert.rejects(fs.truncate(arg(name), size), (e: unknown) => isKeepError(e, 'ENOENT'), where);
       } else {
-        await fs.truncate(name, size);
+        await fs.truncate(arg(name), size);
         const next = Buffer.alloc(size);
         cur.copy(next, 0, 0, Math.min(size, cur.length));
         model.set(name, next);
@@ -85,9 +87,9 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
     } else if (op < 60) {
       const to = pick();
       if (cur === undefined) {
-        await assert.rejects(fs.rename(name, to), (e: unknown) => isKeepError(e, 'ENOENT'), where);
+        await assert.rejects(fs.rename(arg(name), arg(to)), (e: unknown) => isKeepError(e, 'ENOENT'), where);
       } else {
-        await fs.rename(name, to);
+        await fs.rename(arg(name), arg(to));
         model.delete(name);
         model.set(to, cur);
       }
@@ -97,18 +99,18 @@ async function runSequence(seed: number, blockSize: number, steps: number): Prom
     } else if (op < 78) {
       const to = pick();
       if (cur === undefined) {
-        await assert.rejects(fs.snapshot(name), (e: unknown) => isKeepError(e, 'ENOENT'), where);
+        await assert.rejects(fs.snapshot(arg(name)), (e: unknown) => isKeepError(e, 'ENOENT'), where);
       } else if (rand(2) === 0) {
-        await fs.splice(to, await fs.snapshot(name));
+        await fs.splice(arg(to), await fs.snapshot(arg(name)));
         model.set(to, Buffer.from(cur));
       } else {
-        await fs.copyFile(name, to);
+        await fs.copyFile(arg(name), arg(to));
         model.set(to, Buffer.from(cur));
       }
     } else if (op < 83) {
-      if (cur === undefined) await assert.rejects(fs.unlink(name), (e: unknown) => isKeepError(e, 'ENOENT'), where);
+      if (cur === undefined) await assert.rejects(fs.unlink(arg(name)), (e: unknown) => isKeepError(e, 'ENOENT'), where);
       else {
-        await fs.unlink(name);
+        await fs.unlink(arg(name));
         model.delete(name);
       }
     } else if (op < 90) {
