@@ -111,4 +111,63 @@ describe('new small files as memory ranges', () => {
     assert.ok(tree.tableBytes().memRanges >= 16 * 40_002, `range arrays: ${tree.tableBytes().memRanges} bytes`);
     assert.equal(await fs.readFile('new', 'latin1'), 'x');
   });
+
+  it('concurrent new-file writers, renames, overwrites, flushes and marshals with failing uploads lose nothing', async () => {
+    const store = new TestStore();
+    store.delayMs = 1;
+    const fs = await CollectionFS.load('', { store, blockSize: 64, concurrentWriters: 2 });
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const model = new Map<string, Buffer>();
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; i < 40; i++) {
+        const name = `w${w}-${i}`;
+        const data = Buffer.alloc(1 + rand(40), 97 + ((w * 7 + i) % 26));
+        await fs.writeFile(name, data);
+        model.set(name, data);
+        const op = rand(10);
+        if (op === 0 && i > 0) {
+          // Rename an earlier file of this writer (maybe still a range, maybe uploading).
+          const from = `w${w}-${rand(i)}`;
+          const to = `${from}-r`;
+          const content = model.get(from);
+          if (content !== undefined) {
+            await fs.rename(from, to);
+            model.delete(from);
+            model.set(to, content);
+          }
+        } else if (op === 1) {
+          const more = Buffer.from(`+${i}`);
+          await fs.appendFile(name, more);
+          model.set(name, Buffer.concat([data, more]));
+        } else if (op === 2) {
+          const h = await fs.open(name, 'r+');
+          await h.write(Buffer.from('Z'), 0, 1, 0);
+          await h.close();
+          const next = Buffer.from(data);
+          next[0] = 90;
+          model.set(name, next);
+        }
+      }
+    });
+    const flushers = Array.from({ length: 2 }, async (_, f) => {
+      for (let i = 0; i < 30; i++) {
+        if (rand(5) === 0) store.failNext = 1;
+        await (f === 0 ? fs.flush('', { shortBlocks: rand(2) === 0 }) : fs.marshalManifest()).catch((e: unknown) => {
+          if (!(e instanceof Error) || !/injected failure/.test(e.message)) throw e;
+        });
+        await new Promise((r) => setTimeout(r, rand(3)));
+      }
+    });
+    await Promise.all([...writers, ...flushers]);
+    store.failNext = 0;
+    for (const [name, content] of model) assert.deepEqual(await fs.readFile(name), content, name);
+    const m = await fs.marshalManifest();
+    const again = await CollectionFS.load(m, { store: store.inner });
+    assert.equal(again.size(), [...model.values()].reduce((n, b) => n + b.length, 0));
+    for (const [name, content] of model) assert.deepEqual(await again.readFile(name), content, `${name} after reload`);
+  });
 });
