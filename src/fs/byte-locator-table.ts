@@ -1,4 +1,5 @@
 import type { LocatorIds } from '../manifest/tree.js';
+import { FNV_OFFSET, FNV_PRIME } from '../util/fnv.js';
 import { resized } from '../util/typed-array.js';
 
 const EMPTY = 0;
@@ -302,10 +303,10 @@ function hashBytes(bytes: Uint8Array, start: number, len: number): number {
     }
     if (bad >= 0) return (h + Math.imul(len, 0x9e3779b1)) & 0x7fffffff;
   }
-  let h = 0x811c9dc5 ^ len;
+  let h = FNV_OFFSET ^ len;
   const head = Math.min(len, 40);
-  for (let i = 0; i < head; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
-  for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
+  for (let i = 0; i < head; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), FNV_PRIME);
+  for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), FNV_PRIME);
   return h & 0x7fffffff;
 }
 
@@ -315,8 +316,8 @@ function hashBytes(bytes: Uint8Array, start: number, len: number): number {
  * of occupied slots (sequential hashes fill runs) scatter instead of walking the run.
  */
 function probeStep(bytes: Uint8Array, start: number, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = Math.max(0, len - 16); i < len; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
-  for (let i = 0, head = Math.min(len, 24); i < head; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = Math.max(0, len - 16); i < len; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), FNV_PRIME);
+  for (let i = 0, head = Math.min(len, 24); i < head; i++) h = Math.imul(h ^ (bytes[start + i] ?? 0), FNV_PRIME);
   return ((h ^ (h >>> 15)) << 1) | 1;
 }

@@ -1,6 +1,4 @@
-/** FNV-1a: the state before any char, and the multiplier per char (`h = imul(h ^ c, FNV_PRIME)`). */
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
+import { FNV_OFFSET, FNV_PRIME } from '../util/fnv.js';
 
 /**
  * The entries of one directory with two or more children: name → node id, by open addressing

@@ -1,8 +1,9 @@
 import type { ManifestTreeSink, ManifestTreeView } from '../manifest/tree.js';
 import { ByteLocatorTable } from './byte-locator-table.js';
-import { ChildIndex, FNV_OFFSET, FNV_PRIME } from './child-index.js';
+import { ChildIndex } from './child-index.js';
 import { MemSeg, SegList, StoredSeg, type FlushToken, type Seg } from './segments.js';
 import { sortByteStrings } from '../util/byte-sort.js';
+import { FNV_OFFSET, FNV_PRIME } from '../util/fnv.js';
 import { resized } from '../util/typed-array.js';
 
 const KIND_DIR = 1;

@@ -3,6 +3,7 @@ import { goQuote, goQuoteList } from './go-quote.js';
 import { ManifestSyntaxError } from './manifest-syntax-error.js';
 import { exactDecimal, parseLocatorSize, parseNonNegative64 } from './tokenize.js';
 import type { ManifestTreeSink } from './tree.js';
+import { FNV_OFFSET, FNV_PRIME } from '../util/fnv.js';
 import { resized } from '../util/typed-array.js';
 
 const LF = 0x0a;
@@ -11,8 +12,6 @@ const COLON = 0x3a;
 const DIGIT9 = 0x39;
 /** Decimals of at most this many digits are exact doubles and parsed inline. */
 const FAST_DIGITS = 15;
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 const PLUS = 0x2b;
 const DIGIT0 = 0x30;
 

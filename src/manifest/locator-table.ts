@@ -1,5 +1,6 @@
 import { KeepError } from '../errors.js';
 import type { LocatorIds } from './tree.js';
+import { FNV_OFFSET, FNV_PRIME } from '../util/fnv.js';
 
 /**
  * Interning table for locator strings: ids are dense from 0, equal ids mean byte-identical
@@ -40,10 +41,10 @@ export class LocatorTable implements LocatorIds {
     const len = end - start;
     const last = this.#lastId;
     if (last >= 0 && sameText(this.#texts[last]!, bytes, start, len)) return last;
-    let h = 0x811c9dc5 ^ len;
+    let h = FNV_OFFSET ^ len;
     const head = len < 40 ? len : 40;
-    for (let i = 0; i < head; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
-    for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
+    for (let i = 0; i < head; i++) h = Math.imul(h ^ bytes[start + i]!, FNV_PRIME);
+    for (let i = Math.max(head, len - 16); i < len; i++) h = Math.imul(h ^ bytes[start + i]!, FNV_PRIME);
     h &= 0x7fffffff;
     let slot = h & this.#mask;
     for (;;) {
