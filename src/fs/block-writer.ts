@@ -19,11 +19,15 @@ export interface FlushMode {
   shortBlocks: boolean;
 }
 
+/** A directory's entries in byte order of their names, with the node of each. */
+export interface Listing {
+  readonly names: readonly string[];
+  readonly nodes: readonly number[];
+}
+
 /** Where the flush takes directory listings from (the tree, or a marshal's cache of them). */
 export interface SortedListing {
-  sortedNames(dir: number): readonly string[];
-  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
-  sortedNodes?(dir: number): readonly number[];
+  sortedChildren(dir: number): Listing;
 }
 
 /** Memory segments packed into one block, as parallel arrays (no object per segment). */
@@ -211,23 +215,20 @@ export class BlockWriter {
    * then segment order, directories recurse. All planning is synchronous; the returned promise
    * settles when the uploads it started have. Throws the first upload error (data stays in memory).
    */
-  async flushDir(dir: number, names: readonly string[] | undefined, mode: FlushMode, order: SortedListing = this.#tree): Promise<void> {
+  async flushDir(dir: number, listing: Listing | undefined, mode: FlushMode, order: SortedListing = this.#tree): Promise<void> {
     const commits: Promise<void>[] = [];
-    if (names !== undefined) this.#plan(dir, names, undefined, mode, order, commits);
-    else this.#plan(dir, order.sortedNames(dir), order.sortedNodes?.(dir), mode, order, commits);
+    this.#plan(listing ?? order.sortedChildren(dir), mode, order, commits);
     const results = await Promise.allSettled(commits);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
-  #plan(dir: number, names: readonly string[], nodes: readonly number[] | undefined, mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
+  #plan(listing: Listing, mode: FlushMode, order: SortedListing, commits: Promise<void>[]): void {
     const tree = this.#tree;
     const max = this.#opts.blockSizeBytes;
     let group = new Group();
-    for (let i = 0; i < names.length; i++) {
-      const node = nodes !== undefined ? (nodes[i] as number) : tree.childOf(dir, names[i] as string);
-      if (node < 0) continue;
+    for (const node of listing.nodes) {
       if (tree.isDir(node)) {
-        this.#plan(node, order.sortedNames(node), order.sortedNodes?.(node), mode, order, commits);
+        this.#plan(order.sortedChildren(node), mode, order, commits);
         continue;
       }
       if (tree.hasMemRange(node) && tree.memRangeLen(node) <= max / 2) {

@@ -145,13 +145,7 @@ export class ChildIndex {
 
   /** All names (any order). */
   keys(): string[] {
-    const out: string[] = [];
-    const table = this.#table;
-    for (let i = 0; i < table.length; i += 2) {
-      const id = (table[i] as number) - 1;
-      if (id >= 0) out.push(this.#names[id] ?? '');
-    }
-    return out;
+    return this.keysAndIds().names;
   }
 
   /** Any one entry's node id (-1 when empty). */

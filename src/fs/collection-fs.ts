@@ -346,10 +346,13 @@ export class CollectionFS {
     const node = this.#resolve(pathToByteString(path), 'scandir', path);
     const tree = this.#tree;
     if (node === GETTER || !tree.isDir(node)) throw fsError('ErrNotADirectory', 'scandir', path);
-    const names = tree.sortedNames(node);
-    if (o.withFileTypes !== true) return encoding === 'utf8' ? names.map(fromByteString) : (names.map((n) => encodeName(n, encoding)) as string[] | Buffer[]);
+    if (o.withFileTypes !== true) {
+      const names = tree.sortedNames(node);
+      return encoding === 'utf8' ? names.map(fromByteString) : (names.map((n) => encodeName(n, encoding)) as string[] | Buffer[]);
+    }
+    const { names, nodes } = tree.sortedChildren(node);
     const parentPath = pathToDisplay(path);
-    return names.map((n) => new CollectionDirent(encodeName(n, encoding), parentPath, tree.isDir(tree.childOf(node, n)))) as CollectionDirent[] | CollectionDirent<Buffer>[];
+    return names.map((n, i) => new CollectionDirent(encodeName(n, encoding), parentPath, tree.isDir(nodes[i] as number))) as CollectionDirent[] | CollectionDirent<Buffer>[];
   }
 
   // ---- namespace changes -----------------------------------------------------------------
@@ -609,8 +612,15 @@ export class CollectionFS {
     if (pathB === '') return this.#core.flush(this.#tree.root, undefined, mode);
     const node = this.#resolve(pathB, 'flush', path);
     if (node === GETTER || !this.#tree.isDir(node)) throw fsError('ErrNotADirectory', 'flush', path);
-    const names = this.#tree.sortedNames(node).filter((n) => this.#tree.isFile(this.#tree.childOf(node, n)));
-    return this.#core.flush(node, names, mode);
+    const all = this.#tree.sortedChildren(node);
+    const names: string[] = [];
+    const nodes: number[] = [];
+    all.nodes.forEach((child, i) => {
+      if (!this.#tree.isFile(child)) return;
+      names.push(all.names[i] as string);
+      nodes.push(child);
+    });
+    return this.#core.flush(node, { names, nodes }, mode);
   }
 
   /** Resolves once every background block upload has settled (uploads may be started by writes). */

@@ -1,7 +1,7 @@
 import type { BlockStore } from '../blocks/block-store.js';
 import { KeepError } from '../errors.js';
 import { writeManifest } from '../manifest/write-manifest.js';
-import { BlockWriter, type FlushMode } from './block-writer.js';
+import { BlockWriter, type FlushMode, type Listing } from './block-writer.js';
 import { FsTree } from './fs-tree.js';
 import { toByteString } from './path.js';
 import { MemSeg, SegList } from './segments.js';
@@ -188,9 +188,9 @@ export class FsCore {
     this.tree.touch(file);
   }
 
-  /** Flush `names` of `dir` (all children when undefined), see {@link BlockWriter.flushDir}. */
-  flush(dir: number, names: readonly string[] | undefined, mode: FlushMode): Promise<void> {
-    return this.writer.flushDir(dir, names, mode);
+  /** Flush `listing`, entries of `dir` (all of them when undefined), see {@link BlockWriter.flushDir}. */
+  flush(dir: number, listing: Listing | undefined, mode: FlushMode): Promise<void> {
+    return this.writer.flushDir(dir, listing, mode);
   }
 
   /** True if any file under `node` holds memory segments. */

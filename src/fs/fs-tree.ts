@@ -321,10 +321,7 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
 
   /** Child names in Go byte order (byte strings compare like bytes). */
   sortedNames(dir: number): string[] {
-    const k = this.#kidsOf(dir);
-    if (k === undefined) return [];
-    if (typeof k === 'number') return [this.#names[k] ?? ''];
-    return sortByteStrings(k.keys());
+    return this.sortedChildren(dir).names;
   }
 
   /** {@link sortedNames} and the node of each name, sorted together (no lookup per name). */
@@ -606,10 +603,8 @@ export class FsTree implements ManifestTreeSink, ManifestTreeView {
    */
   mapStoredSegments(node: number, visit: (loc: number, off: number, len: number) => readonly [number, number] | undefined): number {
     let changed = 0;
-    const names = this.sortedNames(node);
     const dirs: number[] = [];
-    for (const name of names) {
-      const child = this.childOf(node, name);
+    for (const child of this.sortedChildren(node).nodes) {
       if (this.isDir(child)) {
         dirs.push(child);
         continue;

@@ -1,3 +1,4 @@
+import type { Listing } from './block-writer.js';
 import type { FsTree } from './fs-tree.js';
 
 /**
@@ -7,7 +8,7 @@ import type { FsTree } from './fs-tree.js';
  */
 export class SortedNamesCache {
   readonly #tree: FsTree;
-  readonly #byDir = new Map<number, { readonly names: readonly string[]; readonly nodes: readonly number[] }>();
+  readonly #byDir = new Map<number, Listing>();
   #gen: number;
 
   constructor(tree: FsTree) {
@@ -17,15 +18,16 @@ export class SortedNamesCache {
 
   /** Child names of `dir` in byte order (do not modify the array). */
   sortedNames(dir: number): readonly string[] {
-    return this.#listing(dir).names;
+    return this.sortedChildren(dir).names;
   }
 
   /** The node of each name of {@link sortedNames}`(dir)`, in the same order. */
   sortedNodes(dir: number): readonly number[] {
-    return this.#listing(dir).nodes;
+    return this.sortedChildren(dir).nodes;
   }
 
-  #listing(dir: number): { readonly names: readonly string[]; readonly nodes: readonly number[] } {
+  /** Both, as FsTree.sortedChildren gives them (do not modify the arrays). */
+  sortedChildren(dir: number): Listing {
     if (this.#tree.structureGen !== this.#gen) {
       this.#byDir.clear();
       this.#gen = this.#tree.structureGen;
