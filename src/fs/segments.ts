@@ -67,9 +67,8 @@ export class BufferPool {
    * mean 100,000 views.
    */
   place(seg: MemSeg, n: number, exact: boolean): void {
-    let cap = exact && n <= SLAB_PIECE_MAX_BYTES ? (n + 7) & ~7 : capacityFor(n, this.#capacityBytes);
+    const cap = exact && n <= SLAB_PIECE_MAX_BYTES ? slabRangeBytes(n) : capacityFor(n, this.#capacityBytes);
     if (cap <= SLAB_PIECE_MAX_BYTES) {
-      if (cap === 0) cap = 8;
       seg.off = this.#carve(cap);
       seg.buf = this.#slab;
       seg.cap = cap;
@@ -88,7 +87,7 @@ export class BufferPool {
    */
   carveExact(n: number): number {
     if (n > SLAB_PIECE_MAX_BYTES) return -1;
-    return this.#carve(n === 0 ? 8 : (n + 7) & ~7);
+    return this.#carve(slabRangeBytes(n));
   }
 
   /** The slab that ranges are currently carved from. */
@@ -118,12 +117,22 @@ export class BufferPool {
   }
 }
 
-/** Go's capacity for `n` bytes (1 KiB × 4ᵏ), raised to a whole block from 4 MiB on. */
-function capacityFor(n: number, blockBytes: number): number {
+/** Go's capacity for `n` bytes: 1 KiB × 4ᵏ. */
+function goCapacity(n: number): number {
   let cap = 1024;
   while (cap < n) cap *= 4;
-  if (cap >= 4 << 20) cap = Math.max(cap, blockBytes);
   return cap;
+}
+
+/** {@link goCapacity}, raised to a whole block from 4 MiB on. */
+function capacityFor(n: number, blockBytes: number): number {
+  const cap = goCapacity(n);
+  return cap >= 4 << 20 ? Math.max(cap, blockBytes) : cap;
+}
+
+/** The slab bytes an exact range of `n` bytes takes: `n` rounded up to 8, at least 8. */
+function slabRangeBytes(n: number): number {
+  return n === 0 ? 8 : (n + 7) & ~7;
 }
 
 /**
@@ -157,7 +166,7 @@ export class MemSeg {
   static overSlab(buf: Buffer, off: number, len: number, flushing: FlushToken | null): MemSeg {
     const seg = new MemSeg(0, undefined, false, buf);
     seg.off = off;
-    seg.cap = len === 0 ? 8 : (len + 7) & ~7;
+    seg.cap = slabRangeBytes(len);
     seg.len = len;
     seg.flushing = flushing;
     return seg;
@@ -209,9 +218,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** Allocate a zeroed buffer of at least `n` bytes: 1024 × 4ᵏ. */
 function allocCapacity(n: number): Buffer {
-  let cap = 1024;
-  while (cap < n) cap *= 4;
-  return Buffer.alloc(cap);
+  return Buffer.alloc(goCapacity(n));
 }
 
 /** `len` bytes at `off` within block `loc` (an id in the filesystem's locator table). */
