@@ -129,12 +129,12 @@ export class HashPool {
     if (this.#closed) throw closedError();
     const release = await this.#acquire(options.signal);
     const slot = this.#pickSlot();
-    if (slot.busy++ === 0) slot.worker.ref();
+    const vacate = occupy(slot);
     const session = this.#nextId++;
     let ended = false;
     const free = (): void => {
       release();
-      if (--slot.busy === 0) slot.worker.unref();
+      vacate();
     };
     return {
       update: (bytes) => {
@@ -164,7 +164,6 @@ export class HashPool {
     };
   }
 
-  /** Stop the workers. Pending tasks are rejected. */
   /** One of the `maxInFlight` places; the release function gives it back. */
   async #acquire(signal: AbortSignal | undefined): Promise<() => void> {
     try {
@@ -176,6 +175,7 @@ export class HashPool {
     }
   }
 
+  /** Stop the workers. Pending tasks are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
     const err = closedError();
@@ -214,15 +214,13 @@ export class HashPool {
   #run(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number, transfer: boolean): Promise<{ hash: string; buffer?: ArrayBuffer }> {
     const slot = this.#pickSlot();
     const id = this.#nextId++;
+    const vacate = occupy(slot);
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      if (slot.busy++ === 0) slot.worker.ref();
       const msg = { id, buffer, offset, length, transferBack: transfer };
       if (transfer) slot.worker.postMessage(msg, [buffer as ArrayBuffer]);
       else slot.worker.postMessage(msg);
-    }).finally(() => {
-      if (--slot.busy === 0) slot.worker.unref();
-    }) as Promise<{ hash: string; buffer?: ArrayBuffer }>;
+    }).finally(vacate) as Promise<{ hash: string; buffer?: ArrayBuffer }>;
   }
 
   #pickSlot(): Slot {
@@ -261,4 +259,15 @@ let shared: HashPool | undefined;
 export function defaultHashPool(): HashPool {
   shared ??= new HashPool();
   return shared;
+}
+
+/**
+ * Count a task on `slot`: a worker keeps the process alive only while it has one (idle workers
+ * are unref'd). Returns the function that ends it.
+ */
+function occupy(slot: Slot): () => void {
+  if (slot.busy++ === 0) slot.worker.ref();
+  return () => {
+    if (--slot.busy === 0) slot.worker.unref();
+  };
 }

@@ -31,7 +31,6 @@ export interface KeepHttpResponse {
   md5?: string;
 }
 
-
 const SHARED_FROM_BYTES = 256 * 1024;
 
 /** A network-level failure (no HTTP status): connection refused/reset, timeout, short body. */

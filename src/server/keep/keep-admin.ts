@@ -2,7 +2,7 @@ import { KeepError } from '../../errors.js';
 import { checkAdmin } from './keep-auth-check.js';
 import type { KeepRequest, KeepSettings } from './keep-context.js';
 import { parseKeepLocator } from './keep-locator.js';
-import { sendText } from './keep-respond.js';
+import { drained, sendText } from './keep-respond.js';
 
 const PREFIX = /^[0-9a-f]{0,32}$/;
 const NS_PER_MS = 1_000_000n;
@@ -30,7 +30,7 @@ export async function handleIndex(ctx: KeepRequest, settings: KeepSettings, pref
     }
     batch.push(`${info.hash}+${info.size} ${msToNs(info.mtimeMs)}\n`);
     if (batch.length >= 1000) {
-      if (!res.write(batch.join(''))) await new Promise<void>((resolve) => res.once('drain', resolve));
+      if (!res.write(batch.join(''))) await drained(res, ctx.signal);
       batch = [];
     }
   }

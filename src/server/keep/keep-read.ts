@@ -5,7 +5,7 @@ import { KEEP_PROTOCOL_STATUS } from '../errors.js';
 import { checkReadSignature } from './keep-auth-check.js';
 import type { KeepRequest, KeepSettings } from './keep-context.js';
 import { parseKeepLocator } from './keep-locator.js';
-import { sendText } from './keep-respond.js';
+import { drained, sendText } from './keep-respond.js';
 
 /**
  * `GET|HEAD /<locator>`: read a block. GET needs a size hint (405 otherwise, except the empty
@@ -69,20 +69,6 @@ async function sendBlock(ctx: KeepRequest, settings: KeepSettings, storeLocator:
   } finally {
     await it.return?.();
   }
-}
-
-/** Wait for `res` to take more data; rejects when the client goes away. */
-function drained(res: KeepRequest['res'], signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      res.off('drain', done).off('close', done);
-      signal.removeEventListener('abort', done);
-      if (signal.aborted || res.destroyed) reject(new KeepError('ERR_ABORTED', 'Cannot send block: the client went away'));
-      else resolve();
-    };
-    res.on('drain', done).on('close', done);
-    signal.addEventListener('abort', done);
-  });
 }
 
 function notFound(): KeepError {
