@@ -10,7 +10,7 @@ import { FsCore } from './fs-core.js';
 import { FsError, fsError } from './fs-error.js';
 import { FsTree } from './fs-tree.js';
 import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, accessBits, flagsToNumber, isWritable } from './open-flags.js';
-import { type CollectionPath, bytesPathToByteString, cleanComponents, encodeName, fromByteString, pathToByteString, pathToDisplay, splitPath, toByteString, trimTrailingSlashes } from './path.js';
+import { type CollectionPath, checkPathArg, cleanComponents, encodeName, fromByteString, pathToByteString, pathToDisplay, splitPath, toByteString, trimTrailingSlashes } from './path.js';
 import { collectionRecord } from './collection-record.js';
 import { CollectionSnapshot, materialize, takeSnapshot } from './snapshot.js';
 import { CollectionDirent, type CollectionStats, nodeStats, recordStats } from './stats.js';
@@ -55,7 +55,6 @@ const LOAD_BYTES_PER_LOCATOR = 88;
 type OpenFlags = string | number;
 
 /** Encodings readdir can give names in (node:fs also allows `'buffer'`). */
-type StringEncoding = BufferEncoding;
 type ReaddirEncoding = BufferEncoding | 'buffer';
 
 /** Validate readdir's `encoding` like node:fs (unknown names are a TypeError). */
@@ -333,9 +332,9 @@ export class CollectionFS {
    * or `{ encoding }`) as in node:fs: `'buffer'` gives each name's exact bytes, which is the only
    * lossless form for names that are not valid UTF-8; the default `'utf8'` decodes them.
    */
-  async readdir(path: CollectionPath, options?: { withFileTypes?: false; encoding?: StringEncoding | null } | StringEncoding | null): Promise<string[]>;
+  async readdir(path: CollectionPath, options?: { withFileTypes?: false; encoding?: BufferEncoding | null } | BufferEncoding | null): Promise<string[]>;
   async readdir(path: CollectionPath, options: { withFileTypes?: false; encoding: 'buffer' } | 'buffer'): Promise<Buffer[]>;
-  async readdir(path: CollectionPath, options: { withFileTypes: true; encoding?: StringEncoding | null }): Promise<CollectionDirent[]>;
+  async readdir(path: CollectionPath, options: { withFileTypes: true; encoding?: BufferEncoding | null }): Promise<CollectionDirent[]>;
   async readdir(path: CollectionPath, options: { withFileTypes: true; encoding: 'buffer' }): Promise<CollectionDirent<Buffer>[]>;
   async readdir(
     path: CollectionPath,
@@ -550,7 +549,7 @@ export class CollectionFS {
   /** A Node Readable over a file (`start`/`end` inclusive, as in node:fs). */
   createReadStream(path: CollectionPath, options: { start?: number; end?: number; highWaterMark?: number } = {}): Readable {
     // A bad path type throws now, as in node:fs, not on the first read.
-    if (typeof path !== 'string') bytesPathToByteString(path);
+    checkPathArg(path);
     const start = options.start ?? 0;
     const end = options.end ?? Number.POSITIVE_INFINITY;
     const chunk = options.highWaterMark ?? 64 * 1024;
@@ -577,7 +576,7 @@ export class CollectionFS {
 
   /** A Node Writable that writes sequentially to a file (default flag `w`). */
   createWriteStream(path: CollectionPath, options: { flags?: OpenFlags; start?: number } = {}): Writable {
-    if (typeof path !== 'string') bytesPathToByteString(path);
+    checkPathArg(path);
     let handle: CollectionFileHandle | undefined;
     let pos = options.start;
     const getHandle = async (): Promise<CollectionFileHandle> => (handle ??= await this.open(path, options.flags ?? 'w'));

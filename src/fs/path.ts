@@ -35,9 +35,14 @@ function invalidPathType(arg: string, value: unknown): TypeError {
  * The byte string of a non-string path argument: bytes are taken as they are (one char per
  * byte), so names that are not valid UTF-8 stay reachable. Throws TypeError for other types.
  */
-export function bytesPathToByteString(path: unknown, arg = 'path'): string {
+function bytesPathToByteString(path: unknown, arg: string): string {
   if (!(path instanceof Uint8Array)) throw invalidPathType(arg, path);
   return Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('latin1');
+}
+
+/** Throw node:fs's TypeError unless `path` is a path argument (a string or bytes). */
+export function checkPathArg(path: unknown, arg = 'path'): void {
+  if (typeof path !== 'string' && !(path instanceof Uint8Array)) throw invalidPathType(arg, path);
 }
 
 /** A path argument as a byte string (strings are UTF-8 encoded). */

@@ -75,17 +75,17 @@ function byteOrder(a: readonly [string, number], b: readonly [string, number]): 
 }
 
 /**
- * Sorted directory listings a tree may offer (FsTree does). With them the writer sorts names
- * with the engine's native string order instead of comparing `[name, node]` pairs in JS (≈ 2×
- * faster for 100,000 names), and a caller may hand in listings it already sorted for a flush.
+ * Sorted directory listings a tree may offer (FsTree does: a radix sort of its byte-string
+ * names), used instead of sorting `[name, node]` pairs with a comparator; a caller may also hand
+ * in listings it already sorted for a flush.
  */
 export interface ChildOrder {
   /** Child names of `dir` in byte order (the writer does not modify the array). */
   sortedNames(dir: number): readonly string[];
   /** The child called `name` in `dir`. */
   childOf(dir: number, name: string): number;
-  /** Optional: the node of each name of `sortedNames(dir)`, in the same order. */
-  sortedNodes?(dir: number): readonly number[];
+  /** Optional: {@link sortedNames} with the node of each name, so the writer looks up no name. */
+  sortedChildren?(dir: number): { readonly names: readonly string[]; readonly nodes: readonly number[] };
 }
 
 function isChildOrder(view: ManifestTreeView): view is ManifestTreeView & ChildOrder {
@@ -118,8 +118,8 @@ export function writeManifest(view: ManifestTreeView, prefix = '.', order?: Chil
 /** Children of `dir` in byte order as parallel arrays. */
 function sortedChildren(view: ManifestTreeView, order: ChildOrder | undefined, dir: number): { names: readonly string[]; nodes: readonly number[] } {
   if (order !== undefined) {
+    if (order.sortedChildren !== undefined) return order.sortedChildren(dir);
     const names = order.sortedNames(dir);
-    if (order.sortedNodes !== undefined) return { names, nodes: order.sortedNodes(dir) };
     const nodes = new Array<number>(names.length);
     for (let i = 0; i < names.length; i++) nodes[i] = order.childOf(dir, names[i] as string);
     return { names, nodes };
